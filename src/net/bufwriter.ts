@@ -1,0 +1,91 @@
+/**
+ * A buffered writer over a Conn (book 7.4, Go's bufio.Writer): many small
+ * writes become one socket write. Strings are encoded straight into the
+ * internal buffer, so serialising a response head makes no temporary Buffer.
+ *
+ * `push*()` only append; the owner decides when to `flush()`, and should do so
+ * once `buffered >= limit` so that the buffer stays bounded. The buffer is
+ * reused after a flush the kernel took at once; when the kernel could not, the
+ * flushed memory is still the socket's and a fresh buffer is started.
+ */
+import type { Conn } from './conn.js';
+
+/** Buffered bytes after which the owner should flush (bytes). */
+export const DEFAULT_WRITE_BUFFER_SIZE = 16 * 1024;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+export class BufWriter {
+  readonly conn: Conn;
+  /** Flush threshold in bytes; the buffer grows past it only for one oversized push. */
+  readonly limit: number;
+  private buf: Buffer | null = null;
+  private len = 0;
+
+  constructor(conn: Conn, limit = DEFAULT_WRITE_BUFFER_SIZE) {
+    this.conn = conn;
+    this.limit = limit;
+  }
+
+  /** Bytes appended and not yet flushed. */
+  get buffered(): number {
+    return this.len;
+  }
+
+  private room(n: number): Buffer {
+    let buf = this.buf;
+    if (buf === null) {
+      buf = this.buf = Buffer.allocUnsafe(Math.max(this.limit, n));
+    } else if (buf.length - this.len < n) {
+      let cap = buf.length * 2;
+      while (cap - this.len < n) cap *= 2;
+      const next = Buffer.allocUnsafe(cap);
+      buf.copy(next, 0, 0, this.len);
+      buf = this.buf = next;
+    }
+    return buf;
+  }
+
+  /** Appends bytes (copied: the caller may reuse `data` at once). */
+  push(data: Uint8Array): void {
+    const buf = this.room(data.length);
+    buf.set(data, this.len);
+    this.len += data.length;
+  }
+
+  /** Appends a string in latin1 (one byte per char: HTTP heads). */
+  pushLatin1(s: string): void {
+    const buf = this.room(s.length);
+    this.len += buf.write(s, this.len, 'latin1');
+  }
+
+  /** Appends a string in UTF-8. */
+  pushUtf8(s: string): void {
+    const buf = this.room(Buffer.byteLength(s));
+    this.len += buf.write(s, this.len, 'utf8');
+  }
+
+  /** Sends what is buffered. Resolves once the OS has it (see Conn.write). */
+  flush(): Promise<void> {
+    if (this.len === 0) return RESOLVED;
+    const out = this.buf!.subarray(0, this.len);
+    this.len = 0;
+    const p = this.conn.write(out);
+    // Still queued inside the socket: that memory is not ours to reuse.
+    if (!this.conn.writeIdle) this.buf = null;
+    return p;
+  }
+
+  /**
+   * Sends what is buffered followed by `data`, in one system call, without
+   * copying `data`. For large payloads that should not pass through the buffer.
+   */
+  flushWith(data: Uint8Array): Promise<void> {
+    if (this.len === 0) return this.conn.write(data);
+    const out = this.buf!.subarray(0, this.len);
+    this.len = 0;
+    const p = this.conn.writev([out, data]);
+    if (!this.conn.writeIdle) this.buf = null;
+    return p;
+  }
+}

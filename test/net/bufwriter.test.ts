@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { BufWriter } from '../../src/net/bufwriter.js';
+import type { Conn } from '../../src/net/conn.js';
+import { listen, type Listener } from '../../src/net/listener.js';
+import { connect, readToEnd } from '../support.js';
+
+let listener: Listener;
+before(async () => {
+  listener = await listen({ port: 0 });
+});
+after(() => listener.close());
+
+/** Counts the writes that reach the Conn. */
+function countWrites(conn: Conn): { writes: number } {
+  const stats = { writes: 0 };
+  const write = conn.write.bind(conn);
+  const writev = conn.writev.bind(conn);
+  conn.write = (d) => (stats.writes++, write(d));
+  conn.writev = (d) => (stats.writes++, writev(d));
+  return stats;
+}
+
+test('many small pushes leave in one socket write', async () => {
+  const [conn, client] = await Promise.all([listener.accept(), connect(listener.port)]);
+  const received = readToEnd(client);
+  const stats = countWrites(conn);
+  const w = new BufWriter(conn);
+  for (let i = 0; i < 100; i++) {
+    w.pushLatin1(`line ${i}\r\n`);
+    w.push(Buffer.from('x'));
+  }
+  w.pushUtf8('é\n');
+  assert.equal(stats.writes, 0);
+  await w.flush();
+  assert.equal(stats.writes, 1);
+  await w.flush(); // nothing buffered: no write
+  assert.equal(stats.writes, 1);
+  await conn.end();
+  conn.close();
+  const expected = Array.from({ length: 100 }, (_, i) => `line ${i}\r\nx`).join('') + 'é\n';
+  assert.equal((await received).toString(), expected);
+});
+
+test('flushWith sends the buffer and a large payload together, uncopied, in order', async () => {
+  const [conn, client] = await Promise.all([listener.accept(), connect(listener.port)]);
+  const received = readToEnd(client);
+  const stats = countWrites(conn);
+  const w = new BufWriter(conn, 64);
+  const big = Buffer.alloc(1 << 20, 0x61);
+  w.pushLatin1('head:');
+  await w.flushWith(big);
+  assert.equal(stats.writes, 1);
+  // A push larger than the limit grows the buffer for that push.
+  w.push(Buffer.alloc(200, 0x62));
+  assert.equal(w.buffered, 200);
+  await w.flush();
+  await conn.end();
+  conn.close();
+  const got = await received;
+  assert.equal(got.length, 5 + big.length + 200);
+  assert.equal(got.subarray(0, 5).toString(), 'head:');
+  assert.equal(got[got.length - 1], 0x62);
+});
+
+test('memory still queued in the socket is never overwritten by later pushes', async () => {
+  const [conn, client] = await Promise.all([listener.accept(), connect(listener.port)]);
+  client.pause();
+  const w = new BufWriter(conn, 1024);
+  const pending: Promise<void>[] = [];
+  let expected = '';
+  // Keep writing until the kernel is full, so flushed buffers stay queued.
+  for (let i = 0; conn.writeIdle || i < 64; i++) {
+    const line = `${String(i).padStart(8, '0')}${'.'.repeat(1015)}\n`;
+    expected += line;
+    w.pushLatin1(line);
+    pending.push(w.flush());
+    if (i > 200_000) break;
+  }
+  const received = readToEnd(client);
+  client.resume();
+  await Promise.all(pending);
+  await conn.end();
+  conn.close();
+  assert.equal((await received).toString(), expected);
+});
