@@ -1,0 +1,79 @@
+/**
+ * HTTPError: a failure that has an HTTP status. Thrown by the parser for bad
+ * input and by handlers on purpose; the connection loop turns it into a
+ * response with that status.
+ */
+import type { ResponseHeaders } from './types.js';
+
+export type HTTPErrorOptions = {
+  /** Extra response headers (Allow for 405, Sec-WebSocket-Version for 426, ...). */
+  headers?: ResponseHeaders;
+  /**
+   * Close the connection after the response. Defaults to true for 4xx/5xx
+   * raised by the parser (the byte stream can no longer be trusted) and to
+   * false for errors thrown by handlers.
+   */
+  close?: boolean;
+};
+
+export class HTTPError extends Error {
+  readonly status: number;
+  readonly headers: ResponseHeaders | undefined;
+  readonly close: boolean | undefined;
+
+  constructor(status: number, message?: string, options: HTTPErrorOptions = {}) {
+    super(message ?? STATUS_TEXT[status] ?? `HTTP ${status}`);
+    this.name = 'HTTPError';
+    this.status = status;
+    this.headers = options.headers;
+    this.close = options.close;
+  }
+}
+
+/** Reason phrases (RFC 9110 §15). */
+export const STATUS_TEXT: Record<number, string> = {
+  100: 'Continue',
+  101: 'Switching Protocols',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  203: 'Non-Authoritative Information',
+  204: 'No Content',
+  205: 'Reset Content',
+  206: 'Partial Content',
+  300: 'Multiple Choices',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  304: 'Not Modified',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  411: 'Length Required',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  417: 'Expectation Failed',
+  421: 'Misdirected Request',
+  422: 'Unprocessable Content',
+  426: 'Upgrade Required',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+  505: 'HTTP Version Not Supported',
+};
