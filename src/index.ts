@@ -3,3 +3,5 @@
  * dependencies. This module is the package's public surface.
  */
 export * from './net/index.js';
+export * from './http/index.js';
+export * from './app/index.js';

@@ -58,8 +58,10 @@ export type ResponseHeaders = Record<string, HeaderValue>;
  * Takes over the connection after a 101 (Switching Protocols) response or a
  * 2xx answer to CONNECT. `rest` holds bytes that already arrived after the
  * request head. The callee owns `conn` from then on and must close it.
+ * `shutdown` is aborted when the server begins a graceful shutdown (a
+ * WebSocket then closes with 1001 Going Away).
  */
-export type UpgradeHandler = (conn: Conn, rest: DynBuf) => Promise<void>;
+export type UpgradeHandler = (conn: Conn, rest: DynBuf, shutdown: AbortSignal) => Promise<void>;
 
 export type HTTPRes = {
   code: number;

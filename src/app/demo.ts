@@ -1,0 +1,54 @@
+/**
+ * The bundled demo routes: `/echo` streams any request body back in constant
+ * memory, `/sheep` counts 0..99, one line a second, as a chunked stream.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bodyFromBuffer, bodyFromGenerator } from '../http/body.js';
+import type { BodyReader, HTTPReq, HTTPRes } from '../http/types.js';
+import type { Router } from './router.js';
+
+export type DemoOptions = {
+  /** Pause between two /sheep lines (ms). Default 1000. */
+  sheepInterval?: number;
+  /** Called when a /sheep generator finishes, normally or not (tests watch it). */
+  onSheepDone?: (counted: number) => void;
+};
+
+/** Streams the request body back as the response body. */
+export function echo(req: HTTPReq, body: BodyReader): HTTPRes {
+  const type = req.headers.get('content-type') ?? 'application/octet-stream';
+  // The response body reads the request body as the response is written:
+  // one chunk in memory at a time, whatever the size.
+  return { code: 200, headers: { 'content-type': type }, body: { length: body.length, read: () => body.read() } };
+}
+
+async function* countSheep(interval: number, done: (n: number) => void): AsyncGenerator<string> {
+  let i = 0;
+  try {
+    for (; i < 100; i++) {
+      yield `${i}\n`;
+      await sleep(interval);
+    }
+  } finally {
+    done(i);
+  }
+}
+
+/** Adds the demo routes to `app`. */
+export function addDemoRoutes(app: Router, options: DemoOptions = {}): Router {
+  const interval = options.sheepInterval ?? 1000;
+  const done = options.onSheepDone ?? (() => {});
+  return app
+    .post('/echo', echo)
+    .put('/echo', echo)
+    .get('/sheep', () => ({
+      code: 200,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+      body: bodyFromGenerator(countSheep(interval, done)),
+    }))
+    .get('/', () => ({
+      code: 200,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: bodyFromBuffer('weft demo: POST /echo, GET /sheep\n'),
+    }));
+}

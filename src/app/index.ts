@@ -1,0 +1,3 @@
+/** Routing and the bundled demo handlers. */
+export { router, type Router, type RouteHandler, type Params } from './router.js';
+export { addDemoRoutes, echo, type DemoOptions } from './demo.js';

@@ -1,0 +1,341 @@
+/**
+ * The per-connection loop (book 7.1, RFC 9112 §9): read a request head, hand
+ * the request and its body to the handler, write the response, and go round
+ * again while the connection may be kept alive.
+ *
+ * - Pipelined requests are answered in order; when the next request is
+ *   already buffered, the response stays in the write buffer so that a batch
+ *   of pipelined responses leaves in one write.
+ * - Bad input gets its precise status and `Connection: close`; application
+ *   exceptions become 500; nothing a client sends can crash the process.
+ * - An unread request body is drained (up to a bound) before the next request,
+ *   or the connection is closed.
+ */
+import type { Conn } from '../net/conn.js';
+import { DynBuf } from '../net/dynbuf.js';
+import { BufWriter } from '../net/bufwriter.js';
+import { bodyFromBuffer } from './body.js';
+import { HTTPError, STATUS_TEXT } from './errors.js';
+import { parseRequestHead, type RequestHead } from './head.js';
+import type { HTTPLimits, HTTPTimeouts } from './limits.js';
+import { chunkedBody, lengthBody, noRequestBody, type BodySource, type RequestBody } from './request-body.js';
+import { ResponseError, writeResponse, type WriteResult } from './response.js';
+import type { Handler, HTTPReq, HTTPRes } from './types.js';
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
+const NO_BODY = noRequestBody();
+
+/** One line per response, for access logs. */
+export type ResponseInfo = {
+  req: HTTPReq;
+  code: number;
+  /** Body bytes sent. */
+  bytes: number;
+  /** From the complete request head to the end of the response (ms). */
+  durationMs: number;
+};
+
+/** What every connection of a server shares. */
+export type ConnectionContext = {
+  handler: Handler;
+  limits: HTTPLimits;
+  timeouts: HTTPTimeouts;
+  /** A coarse clock (ms), advanced by the server's timeout sweeper. */
+  clock: { now: number };
+  secure: boolean;
+  server: string | null;
+  /** Pass CONNECT requests to the handler instead of answering 501. */
+  allowConnect: boolean;
+  /** Set when the server shuts down: finish the current request, then close. */
+  stopping: boolean;
+  shutdown: AbortSignal;
+  onResponse: ((info: ResponseInfo) => void) | null;
+  /** Errors of the application (handler exceptions), not of clients. */
+  onError: (err: unknown, req: HTTPReq | null) => void;
+};
+
+export type TimeoutKind = 'idle' | 'head' | 'body';
+
+/** A connection's state as the server's sweeper sees it. */
+export type ConnectionState = {
+  conn: Conn;
+  /** When the current wait times out (ms on ctx.clock), 0 for never. */
+  deadline: number;
+  kind: TimeoutKind;
+  /** Waiting for a request with no byte of it yet: may be closed at shutdown. */
+  idle: boolean;
+  /** Handed to an upgrade handler: the loop no longer owns it. */
+  upgraded: boolean;
+  /** Send-timeout bookkeeping: socket.bytesWritten at the last progress, and when that was. */
+  lastWritten: number;
+  stalledSince: number;
+};
+
+export function newConnectionState(conn: Conn): ConnectionState {
+  return { conn, deadline: 0, kind: 'idle', idle: true, upgraded: false, lastWritten: 0, stalledSince: 0 };
+}
+
+/**
+ * One connection's buffers and state. It is the BodySource of the request
+ * bodies read on it: they share its input buffer.
+ */
+class Session implements BodySource {
+  readonly input = new DynBuf();
+  readonly out: BufWriter;
+  readonly remote: string;
+  /** `100 Continue` is owed before the first read of the current body. */
+  continuePending = false;
+  private flushScheduled = false;
+
+  constructor(
+    readonly state: ConnectionState,
+    readonly ctx: ConnectionContext,
+  ) {
+    this.out = new BufWriter(state.conn);
+    this.remote = state.conn.remoteAddress;
+  }
+
+  async fill(): Promise<boolean> {
+    const state = this.state;
+    if (this.continuePending) {
+      this.continuePending = false;
+      this.out.push(CONTINUE);
+    }
+    await this.out.flush();
+    state.kind = 'body';
+    state.deadline = this.ctx.clock.now + this.ctx.timeouts.bodyTimeout;
+    const chunk = await state.conn.read();
+    state.deadline = 0;
+    if (chunk.length === 0) return false;
+    this.input.append(chunk);
+    return true;
+  }
+
+  /**
+   * Holds the response just written when the next request is probably
+   * buffered already, so that pipelined responses leave in one write. A
+   * deferred flush is the safety net for when the next handler is slow.
+   */
+  flushOrBatch(): Promise<void> | undefined {
+    if (this.input.length > 0 && this.out.buffered < this.out.limit) {
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.deferredFlush);
+      }
+      return undefined;
+    }
+    return this.out.flush();
+  }
+
+  private deferredFlush = (): void => {
+    this.flushScheduled = false;
+    this.out.flush().catch(() => this.state.conn.close());
+  };
+}
+
+/**
+ * Serves one connection until it closes. Owns `state.conn` and closes it,
+ * unless an upgrade handler takes it over.
+ */
+export async function serveConnection(state: ConnectionState, ctx: ConnectionContext): Promise<void> {
+  const conn = state.conn;
+  const session = new Session(state, ctx);
+  try {
+    for (;;) {
+      let head: RequestHead | null;
+      try {
+        head = await readHead(session);
+      } catch (err) {
+        await answerError(session.out, err, ctx);
+        break;
+      }
+      if (head === null) break;
+      const outcome = await exchange(head, session);
+      if (outcome === 'upgraded') return;
+      if (outcome === 'close' || ctx.stopping) break;
+      await session.flushOrBatch();
+    }
+    await session.out.flush();
+    await closeGracefully(conn, session.input.length > 0);
+  } catch {
+    // A failed write or read: the peer is gone or misbehaved. Nothing to answer.
+  } finally {
+    if (!state.upgraded) conn.close();
+  }
+}
+
+/**
+ * Reads the next request head. Null at a clean EOF between requests (or an
+ * idle connection at shutdown). Throws HTTPError for bad or slow input.
+ */
+async function readHead(session: Session): Promise<RequestHead | null> {
+  const { state, ctx, input, out } = session;
+  const limits = ctx.limits;
+  let scanned = 0;
+  state.idle = true;
+  for (;;) {
+    // RFC 9112 §2.2: ignore empty lines before a request line.
+    while (input.byteAt(0) === 0x0d && input.byteAt(1) === 0x0a) input.consume(2);
+    if (input.length > 0) {
+      state.idle = false;
+      const end = input.indexOf(CRLFCRLF, scanned);
+      if (end >= 0) {
+        if (end + 4 > limits.maxHeadSize) throw headTooLarge(input, limits);
+        const text = input.peek().toString('latin1', 0, end);
+        input.consume(end + 4);
+        state.deadline = 0;
+        return parseRequestHead(text, limits, session.remote, ctx.secure);
+      }
+      scanned = Math.max(0, input.length - 3);
+      if (input.length > limits.maxHeadSize) throw headTooLarge(input, limits);
+      checkRequestLineSoFar(input, limits);
+      if (state.kind !== 'head' || state.deadline === 0) {
+        state.kind = 'head';
+        state.deadline = ctx.clock.now + ctx.timeouts.headersTimeout;
+      }
+    } else {
+      if (ctx.stopping) return null;
+      state.kind = 'idle';
+      state.deadline = ctx.clock.now + ctx.timeouts.idleTimeout;
+    }
+    await out.flush();
+    const chunk = await state.conn.read();
+    if (chunk.length === 0) {
+      state.deadline = 0;
+      if (input.length === 0) return null;
+      throw new HTTPError(400, 'incomplete request head', { close: true });
+    }
+    input.append(chunk);
+  }
+}
+
+function headTooLarge(input: DynBuf, limits: HTTPLimits): HTTPError {
+  const eol = input.indexOf('\r\n');
+  if (eol < 0 || eol > limits.maxRequestLine) return new HTTPError(414, undefined, { close: true });
+  return new HTTPError(431, undefined, { close: true });
+}
+
+/** Fails early on an incomplete head: an over-long request line, or a bare LF. */
+function checkRequestLineSoFar(input: DynBuf, limits: HTTPLimits): void {
+  const eol = input.indexOf('\r\n');
+  if (eol < 0 && input.length > limits.maxRequestLine) throw new HTTPError(414, undefined, { close: true });
+  const lf = input.indexOf(0x0a);
+  if (lf >= 0 && (lf === 0 || input.byteAt(lf - 1) !== 0x0d)) {
+    throw new HTTPError(400, 'bare LF in request head', { close: true });
+  }
+}
+
+type Outcome = 'keep' | 'close' | 'upgraded';
+
+/** One request/response exchange. */
+async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
+  const { state, ctx, out } = session;
+  const req = head.req;
+  const started = ctx.onResponse !== null ? performance.now() : 0;
+  session.continuePending = head.expectContinue;
+
+  let body: RequestBody;
+  try {
+    body =
+      head.bodyLength === 0
+        ? NO_BODY
+        : head.bodyLength > 0
+          ? lengthBody(session, head.bodyLength, ctx.limits)
+          : chunkedBody(session, ctx.limits);
+  } catch (err) {
+    await answerError(out, err, ctx);
+    return 'close';
+  }
+
+  let res: HTTPRes;
+  let close = head.close;
+  if (req.method === 'CONNECT' && !ctx.allowConnect) {
+    res = errorResponse(new HTTPError(501));
+    close = true;
+  } else {
+    try {
+      res = await ctx.handler(req, body);
+    } catch (err) {
+      if (state.conn.closed) return 'close';
+      if (!(err instanceof HTTPError)) ctx.onError(err, req);
+      res = errorResponse(err);
+      if (err instanceof HTTPError && err.close === true) close = true;
+    }
+  }
+
+  // The request body must be consumed before the next request can be parsed.
+  if (body.broken || ctx.stopping) close = true;
+  else if (!body.finished && (session.continuePending || head.bodyLength > ctx.limits.maxDrainSize)) close = true;
+
+  let upgrade =
+    res.upgrade !== undefined &&
+    (res.code === 101 || (req.method === 'CONNECT' && res.code >= 200 && res.code < 300));
+  const opts = { method: req.method, version: req.version, close, server: ctx.server };
+  let written: WriteResult;
+  try {
+    written = await writeResponse(out, res, opts);
+  } catch (err) {
+    if (!(err instanceof ResponseError) || out.buffered === 0) throw err;
+    // An invalid response, caught before anything of it was sent: answer 500 instead.
+    ctx.onError(err, req);
+    res = errorResponse(err);
+    upgrade = false;
+    opts.close = true;
+    written = await writeResponse(out, res, opts);
+  }
+  if (ctx.onResponse !== null) {
+    ctx.onResponse({ req, code: res.code, bytes: written.bytes, durationMs: performance.now() - started });
+  }
+
+  if (upgrade) {
+    await out.flush();
+    state.upgraded = true;
+    state.deadline = 0;
+    await res.upgrade!(state.conn, session.input, ctx.shutdown);
+    return 'upgraded';
+  }
+  if (written.close) return 'close';
+  if (!body.finished && !(await body.drain(ctx.limits.maxDrainSize))) return 'close';
+  return 'keep';
+}
+
+/** The response for an error: its status, a short text body. */
+function errorResponse(err: unknown): HTTPRes {
+  const status = err instanceof HTTPError ? err.status : 500;
+  const text = err instanceof HTTPError && status < 500 ? err.message : (STATUS_TEXT[status] ?? 'Error');
+  return {
+    code: status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', ...(err instanceof HTTPError ? err.headers : undefined) },
+    body: bodyFromBuffer(text + '\n'),
+  };
+}
+
+/** Answers a request that could not be read, then the loop closes. */
+async function answerError(out: BufWriter, err: unknown, ctx: ConnectionContext): Promise<void> {
+  if (!(err instanceof HTTPError)) throw err; // the connection failed: nothing to answer
+  const res = errorResponse(err);
+  await writeResponse(out, res, { method: 'GET', version: '1.1', close: true, server: ctx.server });
+  await out.flush();
+}
+
+/**
+ * Closes after the last response: half-close, then (when the client may still
+ * be sending) keep reading briefly, so that the kernel does not answer unread
+ * bytes with a reset that would destroy the response in flight.
+ */
+async function closeGracefully(conn: Conn, unread: boolean): Promise<void> {
+  await conn.end();
+  if (!unread && conn.readEnded) return;
+  let budget = 64 * 1024;
+  const timer = setTimeout(() => conn.close(), 1000);
+  try {
+    for (;;) {
+      const chunk = await conn.read();
+      budget -= chunk.length;
+      if (chunk.length === 0 || budget < 0) break;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * HTTP dates (RFC 9110 §5.6.7): the cached `Date` header value, and strict
+ * parsing of the three formats a recipient must accept.
+ */
+
+let cachedSecond = -1;
+let cachedDate = '';
+
+/** The current time as an IMF-fixdate, recomputed at most once a second. */
+export function httpDateNow(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedDate = new Date(second * 1000).toUTCString();
+  }
+  return cachedDate;
+}
+
+/** Formats a time (ms since epoch, or a Date) as an IMF-fixdate. */
+export function formatHttpDate(time: number | Date): string {
+  return new Date(typeof time === 'number' ? time : time.getTime()).toUTCString();
+}
+
+const MONTHS: Record<string, number> = {
+  Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11,
+};
+
+// IMF-fixdate:  Sun, 06 Nov 1994 08:49:37 GMT
+const IMF = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/;
+// obsolete RFC 850:  Sunday, 06-Nov-94 08:49:37 GMT
+const RFC850 =
+  /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d\d)-([A-Z][a-z]{2})-(\d\d) (\d\d):(\d\d):(\d\d) GMT$/;
+// asctime:  Sun Nov  6 08:49:37 1994
+const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4})$/;
+
+/**
+ * Parses an HTTP-date in any of the three formats; returns ms since epoch, or
+ * NaN when the value is not a valid date (such values are to be ignored).
+ */
+export function parseHttpDate(value: string): number {
+  let m = IMF.exec(value);
+  if (m) return build(+m[3]!, m[2]!, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
+  m = RFC850.exec(value);
+  if (m) {
+    // Two-digit years: RFC 9110 §5.6.7 — more than 50 years in the future means the past century.
+    let year = 2000 + +m[3]!;
+    if (year > new Date().getUTCFullYear() + 50) year -= 100;
+    return build(year, m[2]!, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
+  }
+  m = ASCTIME.exec(value);
+  if (m) return build(+m[6]!, m[1]!, +m[2]!.trim(), +m[3]!, +m[4]!, +m[5]!);
+  return NaN;
+}
+
+function build(year: number, mon: string, day: number, h: number, mi: number, s: number): number {
+  const month = MONTHS[mon];
+  if (month === undefined || h > 23 || mi > 59 || s > 60 || day < 1) return NaN;
+  const t = Date.UTC(year, month, day, h, mi, s === 60 ? 59 : s);
+  // Reject days past the end of the month (Date.UTC would roll over).
+  return new Date(t).getUTCDate() === day ? t : NaN;
+}

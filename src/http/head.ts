@@ -1,0 +1,226 @@
+/**
+ * Request head parsing (RFC 9112 §2-§3, §5): request line and field lines,
+ * strictly. The caller waits for the whole head (book 7.1) and hands it here
+ * as one latin1 string without its final empty line.
+ *
+ * Strictness is what makes request smuggling impossible: no bare CR or LF,
+ * no obs-fold, no whitespace before a colon, no control characters in values,
+ * exactly one valid Host on HTTP/1.1, unambiguous body framing.
+ */
+import { HTTPError } from './errors.js';
+import { FieldList } from './fields.js';
+import type { HTTPLimits } from './limits.js';
+import type { HTTPReq, HTTPVersion } from './types.js';
+
+/** What the connection loop needs besides the request itself. */
+export type RequestHead = {
+  req: HTTPReq;
+  /** Body framing (RFC 9112 §6.3): a length (0 when there is no body), or -1 for chunked. */
+  bodyLength: number;
+  /** The client asked for the connection to close after this exchange. */
+  close: boolean;
+  /** `Expect: 100-continue` was sent. */
+  expectContinue: boolean;
+};
+
+const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/(\d)\.(\d)$/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Anything but field-vchar, SP and HTAB (RFC 9110 §5.5): CR, LF, NUL and the other CTLs. */
+const BAD_VALUE_CHAR = /[\x00-\x08\x0a-\x1f\x7f]/;
+const DIGITS = /^\d+$/;
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|\[v[0-9A-Fa-f]+\.[\w\-.~!$&'()*+,;=:]+\]|[\w\-.~!$&'()*+,;=%]*)(?::\d*)?$/;
+const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+\-.]*):\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?$/;
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[\w\-.~!$&'()*+,;=%]+):\d+$/;
+
+const bad = (message: string): HTTPError => new HTTPError(400, message, { close: true });
+
+/**
+ * Parses a request head. `head` is the request line and field lines joined
+ * by CRLF, without the final CRLF CRLF. Throws HTTPError (400, 414, 431, 501,
+ * 505) for anything that is not a valid request.
+ */
+export function parseRequestHead(
+  head: string,
+  limits: HTTPLimits,
+  remoteAddress: string,
+  secure: boolean,
+): RequestHead {
+  let eol = head.indexOf('\r\n');
+  if (eol < 0) eol = head.length;
+  if (eol > limits.maxRequestLine) throw new HTTPError(414, undefined, { close: true });
+  const line = head.slice(0, eol);
+  const m = REQUEST_LINE.exec(line);
+  if (m === null) throw bad('malformed request line');
+  const method = m[1]!;
+  const target = m[2]!;
+  const major = m[3]!;
+  const minor = m[4]!;
+  let version: HTTPVersion;
+  if (major === '1') {
+    // RFC 9110 §2.5: a higher minor version is processed as the highest we implement.
+    version = minor === '0' ? '1.0' : '1.1';
+  } else {
+    throw new HTTPError(505, undefined, { close: true });
+  }
+
+  // Field lines.
+  const headers = new FieldList();
+  let host: string | undefined;
+  let hostCount = 0;
+  let contentLength = -1;
+  let transferEncoding: string | undefined;
+  let close = version === '1.0';
+  let expect: string | undefined;
+  let pos = eol + 2;
+  while (pos < head.length) {
+    let next = head.indexOf('\r\n', pos);
+    if (next < 0) next = head.length;
+    if (headers.length >= limits.maxHeaderCount) throw new HTTPError(431, 'too many header fields', { close: true });
+    const key = parseFieldLine(head.slice(pos, next), headers);
+    const value = headers.values[headers.length - 1]!;
+    switch (key) {
+      case 'host':
+        hostCount++;
+        host = value;
+        break;
+      case 'content-length':
+        contentLength = mergeContentLength(contentLength, value);
+        break;
+      case 'transfer-encoding':
+        transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+        break;
+      case 'connection':
+        close = connectionCloses(value, close, version);
+        break;
+      case 'expect':
+        expect = expect === undefined ? value : `${expect}, ${value}`;
+        break;
+    }
+    pos = next + 2;
+  }
+
+  // Host (RFC 9112 §3.2): exactly one, and valid, on HTTP/1.1.
+  if (hostCount > 1) throw bad('more than one Host');
+  if (host !== undefined && !HOST.test(host)) throw bad('invalid Host');
+  if (version === '1.1' && host === undefined) throw bad('missing Host');
+
+  // Request target (RFC 9112 §3.2).
+  let path: string;
+  let query = '';
+  let authority = host ?? '';
+  const c0 = target.charCodeAt(0);
+  if (c0 === 0x2f /* / */) {
+    if (target.indexOf('#') >= 0) throw bad('fragment in request target');
+    const q = target.indexOf('?');
+    path = q < 0 ? target : target.slice(0, q);
+    if (q >= 0) query = target.slice(q + 1);
+  } else if (method === 'CONNECT') {
+    if (!AUTHORITY.test(target)) throw bad('CONNECT needs an authority-form target');
+    path = '';
+    authority = target;
+  } else if (target === '*') {
+    if (method !== 'OPTIONS') throw bad('asterisk-form is for OPTIONS only');
+    path = '*';
+  } else {
+    const a = ABSOLUTE.exec(target);
+    if (a === null) throw bad('malformed request target');
+    const scheme = a[1]!.toLowerCase();
+    if (scheme !== 'http' && scheme !== 'https') throw bad('unsupported URI scheme');
+    // RFC 9110 §4.2.4: userinfo in an http(s) URI is an error.
+    if (a[2]!.indexOf('@') >= 0 || !HOST.test(a[2]!) || a[2]!.length === 0) throw bad('invalid authority');
+    authority = a[2]!;
+    path = a[3] || '/';
+    query = a[4] ?? '';
+  }
+
+  // Body framing (RFC 9112 §6.1-§6.3).
+  let bodyLength = contentLength === -1 ? 0 : contentLength;
+  if (transferEncoding !== undefined) {
+    if (version === '1.0') throw bad('Transfer-Encoding on HTTP/1.0');
+    if (contentLength !== -1) throw bad('both Transfer-Encoding and Content-Length');
+    bodyLength = chunkedFraming(transferEncoding);
+  }
+
+  let expectContinue = false;
+  if (expect !== undefined) {
+    if (expect.toLowerCase() !== '100-continue') throw new HTTPError(417, undefined, { close: true });
+    // HTTP/1.0 clients do not understand 100 (RFC 9110 §10.1.1).
+    expectContinue = version === '1.1' && bodyLength !== 0;
+  }
+
+  const req: HTTPReq = {
+    method,
+    target,
+    path,
+    query,
+    version,
+    headers,
+    authority,
+    remoteAddress,
+    secure,
+  };
+  return { req, bodyLength, close, expectContinue };
+}
+
+/**
+ * Parses one field line `name ":" OWS value OWS` into `fields`, strictly.
+ * Returns the lower-cased name. Shared with chunked trailers.
+ */
+export function parseFieldLine(line: string, fields: FieldList): string {
+  const colon = line.indexOf(':');
+  // An obs-fold line starts with SP/HTAB, which fails the token test too.
+  if (colon <= 0) throw bad('malformed field line');
+  const name = line.slice(0, colon);
+  if (!TOKEN.test(name)) throw bad('invalid field name');
+  let start = colon + 1;
+  let end = line.length;
+  while (start < end && isOWS(line.charCodeAt(start))) start++;
+  while (end > start && isOWS(line.charCodeAt(end - 1))) end--;
+  const value = start === 0 && end === line.length ? line : line.slice(start, end);
+  if (BAD_VALUE_CHAR.test(value)) throw bad('invalid character in field value');
+  fields.add(name, value);
+  return fields.keys[fields.length - 1]!;
+}
+
+const isOWS = (c: number): boolean => c === 0x20 || c === 0x09;
+
+/**
+ * Content-Length (RFC 9112 §6.3): digits only, within safe integers; a list
+ * or repeated lines of identical values are folded, differing values are an
+ * error.
+ */
+function mergeContentLength(current: number, value: string): number {
+  let n = current;
+  for (const part of value.split(',')) {
+    const v = part.trim();
+    if (!DIGITS.test(v) || v.length > 16) throw bad('invalid Content-Length');
+    const len = Number(v);
+    if (len > Number.MAX_SAFE_INTEGER) throw bad('invalid Content-Length');
+    if (n !== -1 && n !== len) throw bad('conflicting Content-Length');
+    n = len;
+  }
+  return n;
+}
+
+/**
+ * Transfer-Encoding (RFC 9112 §6.1, §6.3): `chunked` must be the final coding
+ * and appear once, else the length is unknowable (400). Codings before it
+ * (gzip, ...) are valid HTTP that weft does not implement (501).
+ */
+function chunkedFraming(te: string): number {
+  const codings = te.split(',').map((c) => c.trim().toLowerCase());
+  for (const c of codings) if (!TOKEN.test(c)) throw bad('invalid Transfer-Encoding');
+  if (codings.indexOf('chunked') !== codings.length - 1) throw bad('chunked must be the final transfer coding, once');
+  if (codings.length > 1) throw new HTTPError(501, 'transfer coding not implemented', { close: true });
+  return -1;
+}
+
+function connectionCloses(value: string, current: boolean, version: HTTPVersion): boolean {
+  let close = current;
+  for (const part of value.split(',')) {
+    const opt = part.trim().toLowerCase();
+    if (opt === 'close') return true;
+    if (opt === 'keep-alive' && version === '1.0') close = false;
+  }
+  return close;
+}

@@ -1,0 +1,55 @@
+/**
+ * Limits and timeouts of the HTTP layer: every one a named default, every one
+ * configurable through ServerOptions.
+ */
+
+export type HTTPLimits = {
+  /** Longest request line (bytes) → 414. */
+  maxRequestLine: number;
+  /** Largest request head, request line and fields (bytes) → 431. */
+  maxHeadSize: number;
+  /** Most field lines in a head → 431. */
+  maxHeaderCount: number;
+  /** Largest request body the server accepts (bytes) → 413. Infinity: unlimited (streamed). */
+  maxBodySize: number;
+  /** Longest chunk-size line, extensions included (bytes) → 400. */
+  maxChunkLine: number;
+  /** Largest trailer section of a chunked body (bytes) → 431. */
+  maxTrailerSize: number;
+  /** Unread request body discarded after a response to keep the connection (bytes); more closes it. */
+  maxDrainSize: number;
+};
+
+export const DEFAULT_LIMITS: Readonly<HTTPLimits> = {
+  maxRequestLine: 8 * 1024,
+  maxHeadSize: 16 * 1024,
+  maxHeaderCount: 100,
+  maxBodySize: Infinity,
+  maxChunkLine: 4 * 1024,
+  maxTrailerSize: 16 * 1024,
+  maxDrainSize: 256 * 1024,
+};
+
+export type HTTPTimeouts = {
+  /** From the first byte of a request head until it is complete (ms) → 408. */
+  headersTimeout: number;
+  /** A keep-alive connection waiting for its next request (ms) → closed. */
+  idleTimeout: number;
+  /** A request body that sends nothing for this long (ms) → aborted. */
+  bodyTimeout: number;
+  /** A response the client does not read for this long (ms) → aborted. */
+  sendTimeout: number;
+  /** Graceful shutdown: in-flight requests get this long before being cut (ms). */
+  shutdownTimeout: number;
+};
+
+export const DEFAULT_TIMEOUTS: Readonly<HTTPTimeouts> = {
+  headersTimeout: 10_000,
+  idleTimeout: 5_000,
+  bodyTimeout: 30_000,
+  sendTimeout: 60_000,
+  shutdownTimeout: 10_000,
+};
+
+/** Simultaneous connections; more wait to be accepted (or are refused). */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;

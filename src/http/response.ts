@@ -1,0 +1,228 @@
+/**
+ * The response writer (book 6.5, 8.1-8.2; RFC 9112 §4, §6, §7): status line,
+ * header fields, and the body framed by Content-Length when its length is
+ * known, chunked when it is not (close-delimited for HTTP/1.0 clients).
+ *
+ * The head and small bodies go into the connection's BufWriter, so that a
+ * response leaves in one write and responses to pipelined requests can share
+ * one. Large chunks bypass the buffer (writev, no copy). Every write of body
+ * data is awaited before the next read() of the body: that is the backpressure,
+ * and what lets body readers reuse their buffers.
+ */
+import type { BufWriter } from '../net/bufwriter.js';
+import { httpDateNow } from './date.js';
+import { STATUS_TEXT } from './errors.js';
+import type { BodyReader, HTTPRes, HTTPVersion, ResponseHeaders } from './types.js';
+
+/** Chunks up to this size are copied into the write buffer; larger ones are sent as they are. */
+const COPY_THRESHOLD = 16 * 1024;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** What may appear in a field value we send: HTAB, SP, VCHAR, obs-text. */
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** Thrown when a response cannot be written as given (bad header, bad status, short body). */
+export class ResponseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResponseError';
+  }
+}
+
+/**
+ * Checks a header field the application wants to send. CR, LF or NUL in a
+ * name or value would split the response (book 6.9): they are refused, never
+ * written. Call it early to fail in the application's own code.
+ */
+export function validateHeader(name: string, value: string): void {
+  if (!TOKEN.test(name)) throw new ResponseError(`invalid header name ${JSON.stringify(name)}`);
+  if (BAD_VALUE.test(value)) throw new ResponseError(`invalid character in header ${name}`);
+}
+
+export type WriteOptions = {
+  method: string;
+  version: HTTPVersion;
+  /** Announce and perform a close after this response. */
+  close: boolean;
+  /** Value of the Server header, or null for none. */
+  server: string | null;
+};
+
+/** What was written, for the connection loop and the access log. */
+export type WriteResult = {
+  /** Body bytes sent (excluding framing). */
+  bytes: number;
+  /** The connection must close after this response (HTTP/1.0 without a length, app asked...). */
+  close: boolean;
+};
+
+const statusLines: string[] = [];
+function statusLine(code: number): string {
+  let s = statusLines[code];
+  if (s === undefined) {
+    s = `HTTP/1.1 ${code} ${STATUS_TEXT[code] ?? 'Unknown'}\r\n`;
+    if (code < 1000) statusLines[code] = s;
+  }
+  return s;
+}
+
+/**
+ * Serialises the app's header fields, skipping the ones weft owns: framing
+ * (Content-Length, Transfer-Encoding), Connection, and Date/Server when the
+ * app leaves them out. Returns flags about what the app set.
+ */
+function appHeaders(headers: ResponseHeaders | undefined): { text: string; close: boolean; date: boolean; server: boolean } {
+  let text = '';
+  let close = false;
+  let date = false;
+  let server = false;
+  if (headers === undefined) return { text, close, date, server };
+  for (const name in headers) {
+    const v = headers[name]!;
+    // Only names of these lengths can be special: avoid lower-casing every name.
+    const n = name.length;
+    if (n === 4 || n === 6 || n === 10 || n === 14 || n === 17) {
+      const key = name.toLowerCase();
+      if (key === 'content-length' || key === 'transfer-encoding') continue;
+      if (key === 'connection') {
+        if (String(v).toLowerCase().split(',').some((t) => t.trim() === 'close')) close = true;
+        continue;
+      }
+      if (key === 'date') date = true;
+      else if (key === 'server') server = true;
+    }
+    if (typeof v === 'string') {
+      validateHeader(name, v);
+      text += `${name}: ${v}\r\n`;
+    } else if (typeof v === 'number') {
+      validateHeader(name, '');
+      text += `${name}: ${v}\r\n`;
+    } else {
+      for (const item of v) {
+        validateHeader(name, item);
+        text += `${name}: ${item}\r\n`;
+      }
+    }
+  }
+  return { text, close, date, server };
+}
+
+/**
+ * Writes `res` to `out`. The body is always closed (exactly once), even when
+ * writing fails. Rejects with a ResponseError before anything is written if
+ * the response is invalid; any rejection after the head was written means the
+ * connection must be aborted.
+ */
+export async function writeResponse(out: BufWriter, res: HTTPRes, opts: WriteOptions): Promise<WriteResult> {
+  const body = res.body;
+  try {
+    return await writeHeadAndBody(out, res, body, opts);
+  } finally {
+    if (body?.close !== undefined) await body.close();
+  }
+}
+
+async function writeHeadAndBody(
+  out: BufWriter,
+  res: HTTPRes,
+  body: BodyReader | undefined,
+  opts: WriteOptions,
+): Promise<WriteResult> {
+  const code = res.code;
+  if (!Number.isInteger(code) || code < 100 || code > 999) throw new ResponseError(`invalid status code ${code}`);
+  const app = appHeaders(res.headers);
+  let close = opts.close || app.close;
+  let head = statusLine(code);
+  if (!app.date) head += `Date: ${httpDateNow()}\r\n`;
+  if (!app.server && opts.server !== null) head += `Server: ${opts.server}\r\n`;
+  head += app.text;
+
+  const noBody = opts.method === 'HEAD' || code < 200 || code === 204 || code === 304;
+  const length = body === undefined ? 0 : body.bytes !== undefined ? body.bytes.length : body.length;
+
+  if (noBody) {
+    // HEAD announces the length GET would have sent; 1xx, 204 and 304 carry none.
+    if (opts.method === 'HEAD' && length >= 0 && code >= 200 && code !== 204 && code !== 304) {
+      head += `Content-Length: ${length}\r\n`;
+    }
+    out.pushLatin1(head + connectionHeader(close, opts.version, code) + '\r\n');
+    return { bytes: 0, close };
+  }
+
+  if (body === undefined) {
+    out.pushLatin1(head + 'Content-Length: 0\r\n' + connectionHeader(close, opts.version, code) + '\r\n');
+    return { bytes: 0, close };
+  }
+
+  const bytes = body.bytes;
+  if (bytes !== undefined) {
+    out.pushLatin1(head + `Content-Length: ${bytes.length}\r\n` + connectionHeader(close, opts.version, code) + '\r\n');
+    if (bytes.length <= COPY_THRESHOLD) out.push(bytes);
+    else await out.flushWith(bytes);
+    return { bytes: bytes.length, close };
+  }
+
+  // A streamed body. Read the first chunk before committing to a head, so a
+  // body that fails at once still becomes a clean 500.
+  let chunk = length === 0 ? Buffer.alloc(0) : await body.read();
+
+  if (length >= 0) {
+    out.pushLatin1(head + `Content-Length: ${length}\r\n` + connectionHeader(close, opts.version, code) + '\r\n');
+    let sent = 0;
+    while (chunk.length > 0) {
+      sent += chunk.length;
+      if (sent > length) throw new ResponseError('body longer than its declared length');
+      await writeData(out, chunk);
+      if (sent === length) break;
+      chunk = await body.read();
+    }
+    if (sent < length) throw new ResponseError('body shorter than its declared length');
+    return { bytes: sent, close };
+  }
+
+  if (opts.version === '1.0') {
+    // No chunked coding in HTTP/1.0: the end of the body is the end of the connection.
+    close = true;
+    out.pushLatin1(head + connectionHeader(close, opts.version, code) + '\r\n');
+    let sent = 0;
+    for (; chunk.length > 0; chunk = await body.read()) {
+      sent += chunk.length;
+      await writeData(out, chunk);
+      await out.flush();
+    }
+    return { bytes: sent, close };
+  }
+
+  out.pushLatin1(head + 'Transfer-Encoding: chunked\r\n' + connectionHeader(close, opts.version, code) + '\r\n');
+  let sent = 0;
+  for (; chunk.length > 0; chunk = await body.read()) {
+    sent += chunk.length;
+    out.pushLatin1(`${chunk.length.toString(16)}\r\n`);
+    if (chunk.length <= COPY_THRESHOLD) {
+      out.push(chunk);
+      out.pushLatin1('\r\n');
+      // Streamed data is sent as it is produced, not held for the next chunk.
+      await out.flush();
+    } else {
+      await out.flushWith(chunk);
+      out.pushLatin1('\r\n');
+    }
+  }
+  out.pushLatin1('0\r\n\r\n');
+  return { bytes: sent, close };
+}
+
+/** Small data joins the buffer; large data flushes it and goes out uncopied. */
+function writeData(out: BufWriter, chunk: Buffer): Promise<void> | undefined {
+  if (chunk.length <= COPY_THRESHOLD) {
+    out.push(chunk);
+    return out.buffered >= out.limit ? out.flush() : undefined;
+  }
+  return out.flushWith(chunk);
+}
+
+function connectionHeader(close: boolean, version: HTTPVersion, code: number): string {
+  if (code === 101) return 'Connection: Upgrade\r\n';
+  if (close) return 'Connection: close\r\n';
+  return version === '1.0' ? 'Connection: keep-alive\r\n' : '';
+}

@@ -1,0 +1,228 @@
+/**
+ * The HTTP server: accepts connections, serves each with the connection loop,
+ * enforces timeouts and the connection limit, and shuts down gracefully.
+ *
+ * Timeouts cost nothing per request: each connection only records a deadline,
+ * and one sweeper per server (a coarse interval, a quarter of the shortest
+ * timeout) acts on the expired ones. The sweeper also advances the coarse
+ * clock the connections read their time from.
+ *
+ * @example
+ * const server = createServer(() => ({ code: 200, body: bodyFromBuffer('hi\n') }));
+ * await server.listen({ port: 8080 });
+ */
+import type { TlsOptions } from 'node:tls';
+import type { Conn } from '../net/conn.js';
+import { Listener } from '../net/listener.js';
+import { HTTPError } from './errors.js';
+import {
+  newConnectionState,
+  serveConnection,
+  type ConnectionContext,
+  type ConnectionState,
+  type ResponseInfo,
+} from './connection.js';
+import { DEFAULT_LIMITS, DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUTS, type HTTPLimits, type HTTPTimeouts } from './limits.js';
+import type { Handler, HTTPReq } from './types.js';
+
+export type ServerOptions = Partial<HTTPLimits> &
+  Partial<HTTPTimeouts> & {
+    /** Simultaneous connections. Default 10,000. */
+    maxConnections?: number;
+    /** Past maxConnections: 'queue' stops accepting until one closes (default), 'refuse' closes new ones at once. */
+    overload?: 'queue' | 'refuse';
+    /** The Server header's value; null sends none. Default "weft". */
+    server?: string | null;
+    /** Let the handler answer CONNECT (else 501). */
+    allowConnect?: boolean;
+    /** Called once per response (access logs). */
+    onResponse?: (info: ResponseInfo) => void;
+    /** Called for handler exceptions (they become 500). Default: console.error. */
+    onError?: (err: unknown, req: HTTPReq | null) => void;
+    /** Unread bytes per connection before reading pauses (bytes). */
+    readHighWaterMark?: number;
+  };
+
+export type ServerListenOptions = {
+  port?: number;
+  host?: string;
+  backlog?: number;
+  /** Serve HTTPS with these options (cert, key, ...). ALPN is set to http/1.1. */
+  tls?: TlsOptions;
+};
+
+export class Server {
+  private readonly ctx: ConnectionContext;
+  private readonly maxConnections: number;
+  private readonly overload: 'queue' | 'refuse';
+  private readonly readHighWaterMark: number | undefined;
+  private readonly states = new Set<ConnectionState>();
+  private readonly abort = new AbortController();
+  private listener: Listener | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  private slotFree: (() => void) | null = null;
+  private allClosed: (() => void) | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(handler: Handler, options: ServerOptions = {}) {
+    const limits: HTTPLimits = { ...DEFAULT_LIMITS };
+    const timeouts: HTTPTimeouts = { ...DEFAULT_TIMEOUTS };
+    for (const k of Object.keys(limits) as (keyof HTTPLimits)[]) if (options[k] !== undefined) limits[k] = options[k]!;
+    for (const k of Object.keys(timeouts) as (keyof HTTPTimeouts)[]) {
+      if (options[k] !== undefined) timeouts[k] = options[k]!;
+    }
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.overload = options.overload ?? 'queue';
+    this.readHighWaterMark = options.readHighWaterMark;
+    this.ctx = {
+      handler,
+      limits,
+      timeouts,
+      clock: { now: Date.now() },
+      secure: false,
+      server: options.server === undefined ? 'weft' : options.server,
+      allowConnect: options.allowConnect ?? false,
+      stopping: false,
+      shutdown: this.abort.signal,
+      onResponse: options.onResponse ?? null,
+      onError: options.onError ?? ((err) => console.error('weft: handler error:', err)),
+    };
+  }
+
+  /** Binds and starts accepting. Resolves once listening. */
+  async listen(options: ServerListenOptions = {}): Promise<this> {
+    if (this.listener !== null) throw new Error('already listening');
+    const tls = options.tls === undefined ? undefined : { ALPNProtocols: ['http/1.1'], ...options.tls };
+    this.listener = await Listener.listen({
+      port: options.port,
+      host: options.host,
+      backlog: options.backlog,
+      tls,
+      readHighWaterMark: this.readHighWaterMark,
+    });
+    this.ctx.secure = tls !== undefined;
+    this.startSweeper();
+    void this.acceptLoop(this.listener);
+    return this;
+  }
+
+  get port(): number {
+    return this.listener?.port ?? 0;
+  }
+
+  get host(): string {
+    return this.listener?.host ?? '';
+  }
+
+  /** Open connections. */
+  get connections(): number {
+    return this.states.size;
+  }
+
+  /** The AbortSignal given to upgrade handlers: aborted when shutdown begins. */
+  get shutdownSignal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  private async acceptLoop(listener: Listener): Promise<void> {
+    for (;;) {
+      while (this.states.size >= this.maxConnections && this.overload === 'queue') {
+        await new Promise<void>((resolve) => (this.slotFree = resolve));
+      }
+      let conn: Conn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        return; // the listener was closed
+      }
+      if (this.ctx.stopping || this.states.size >= this.maxConnections) {
+        conn.close();
+        continue;
+      }
+      this.serve(conn);
+    }
+  }
+
+  private serve(conn: Conn): void {
+    const state = newConnectionState(conn);
+    this.states.add(state);
+    serveConnection(state, this.ctx)
+      .catch((err) => this.ctx.onError(err, null))
+      .finally(() => {
+        this.states.delete(state);
+        if (this.slotFree !== null) {
+          const wake = this.slotFree;
+          this.slotFree = null;
+          wake();
+        }
+        if (this.states.size === 0 && this.allClosed !== null) this.allClosed();
+      });
+  }
+
+  private startSweeper(): void {
+    const t = this.ctx.timeouts;
+    const shortest = Math.min(t.headersTimeout, t.idleTimeout, t.bodyTimeout, t.sendTimeout);
+    const every = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const now = (this.ctx.clock.now = Date.now());
+    const sendTimeout = this.ctx.timeouts.sendTimeout;
+    for (const s of this.states) {
+      if (s.deadline !== 0 && now >= s.deadline) {
+        s.deadline = 0;
+        if (s.kind === 'idle') s.conn.close();
+        else s.conn.interruptRead(new HTTPError(408, `${s.kind === 'head' ? 'request head' : 'request body'} timed out`, { close: true }));
+      }
+      // A response the client stopped reading: no bytes leave for sendTimeout.
+      const socket = s.conn.socket;
+      if (socket.writableLength > 0) {
+        const written = socket.bytesWritten;
+        if (written !== s.lastWritten) {
+          s.lastWritten = written;
+          s.stalledSince = now;
+        } else if (now - s.stalledSince >= sendTimeout) {
+          s.conn.close();
+        }
+      } else {
+        s.stalledSince = now;
+      }
+    }
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, closes idle connections, lets
+   * in-flight requests finish (their responses say `Connection: close`),
+   * signals upgraded connections (WebSocket closes with 1001), and after
+   * `timeout` ms closes whatever is left.
+   */
+  close(options: { timeout?: number } = {}): Promise<void> {
+    if (this.closing === null) this.closing = this.shutdown(options.timeout ?? this.ctx.timeouts.shutdownTimeout);
+    return this.closing;
+  }
+
+  private async shutdown(timeout: number): Promise<void> {
+    this.ctx.stopping = true;
+    this.abort.abort();
+    await this.listener?.close();
+    if (this.slotFree !== null) this.slotFree();
+    for (const s of this.states) if (s.idle && !s.upgraded) s.conn.close();
+    if (this.states.size > 0) {
+      const drained = new Promise<void>((resolve) => (this.allClosed = resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)));
+      await Promise.race([drained, deadline]);
+      clearTimeout(timer);
+      for (const s of this.states) s.conn.close();
+      if (this.states.size > 0) await drained;
+    }
+    if (this.sweeper !== null) clearInterval(this.sweeper);
+  }
+}
+
+/** Creates a server for `handler`; call listen() to start it. */
+export function createServer(handler: Handler, options?: ServerOptions): Server {
+  return new Server(handler, options);
+}
