@@ -21,6 +21,7 @@
  */
 import { SERVER_CPU, LOAD_CPU, canPin, pinningSummary } from './pinning.mjs';
 import { environment, formatNumber, formatReport, writeJsonReport } from './report.mjs';
+import { systemBusySeconds } from './procstat.mjs';
 import { startServer } from './server.mjs';
 import { ratio, summarize } from './stats.mjs';
 
@@ -51,7 +52,7 @@ export async function runComparison({ name, title, unit, servers, scenarios, opt
         try {
           const result = await runOnce(server, scenario, durationS, warmupS);
           perServer[i].runs.push({ run, ...result });
-          const cpu = ` (CPU: server ${percent(result.serverCpu)}, load ${percent(result.loadCpu)})`;
+          const cpu = ` (CPU: server ${percent(result.serverCpu)}, load ${percent(result.loadCpu)}, other ${percent(result.otherCpu)})`;
           console.error(`${label}: ${formatNumber(result.value)} ${unit}${cpu}`);
         } catch (error) {
           perServer[i].failures.push({ run, error: error.message });
@@ -88,12 +89,18 @@ async function runOnce(server, scenario, durationS, warmupS) {
     await scenario.verify?.(running.port);
     if (warmupS > 0) await scenario.measure({ port: running.port, durationS: warmupS });
     const cpuBefore = running.cpuSeconds();
+    const busyBefore = systemBusySeconds();
     const started = performance.now();
     const { value, loadCpu = null, details } = await scenario.measure({ port: running.port, durationS });
     const wallSeconds = (performance.now() - started) / 1000;
     const cpuAfter = running.cpuSeconds();
+    const busyAfter = systemBusySeconds();
     const serverCpu = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / wallSeconds;
-    return { value, serverCpu, loadCpu, details };
+    let otherCpu = null;
+    if (busyBefore !== null && busyAfter !== null && serverCpu !== null && loadCpu !== null) {
+      otherCpu = Math.max(0, (busyAfter - busyBefore) / wallSeconds - serverCpu - loadCpu);
+    }
+    return { value, serverCpu, loadCpu, otherCpu, details };
   } finally {
     await running.stop();
   }
@@ -109,6 +116,7 @@ function summarizeScenario(scenario, servers, perServer) {
       summary: summaries[i],
       serverCpuMedian: medianOf(perServer[i].runs.map((r) => r.serverCpu)),
       loadCpuMedian: medianOf(perServer[i].runs.map((r) => r.loadCpu)),
+      otherCpuMax: maxOf(perServer[i].runs.map((r) => r.otherCpu)),
       runs: perServer[i].runs,
       failures: perServer[i].failures,
     })),
@@ -130,6 +138,10 @@ function summarizeScenario(scenario, servers, perServer) {
 
 function medianOf(values) {
   return summarize(values.filter((v) => v !== null)).median;
+}
+
+function maxOf(values) {
+  return summarize(values.filter((v) => v !== null)).max;
 }
 
 function percent(fraction) {

@@ -60,3 +60,20 @@ export function treeCpuSeconds(pid) {
   }
   return ticks / CLOCK_TICKS_PER_SECOND;
 }
+
+/**
+ * CPU seconds spent in user and system mode on all CPUs so far, from
+ * /proc/stat, or null. Over a run, this minus the server's and the load
+ * generator's share is what everything else on the machine took: on a shared
+ * machine, the sign that a run was disturbed.
+ */
+export function systemBusySeconds() {
+  let text;
+  try {
+    text = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return null;
+  }
+  const [user, nice, system] = text.slice(0, text.indexOf('\n')).split(/\s+/).slice(1, 4).map(Number);
+  return (user + nice + system) / CLOCK_TICKS_PER_SECOND;
+}

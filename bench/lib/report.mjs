@@ -24,6 +24,9 @@ function formatPercent(fraction) {
   return fraction === null || fraction === undefined ? '-' : `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;
 }
 
+/** Other processes' CPU use (share of one core) above which a report warns that runs were disturbed. */
+export const BUSY_MACHINE_WARNING = 0.15;
+
 /** Rows of cells as text, columns padded; `align` holds 'l' or 'r' per column. */
 export function formatTable(rows, align) {
   const widths = [];
@@ -50,7 +53,7 @@ export function formatReport(report) {
     `${runs} run(s) × ${durationS} s (+${warmupS} s warm-up) per server, interleaved; ${pinning}`,
     '',
   ];
-  const rows = [['scenario', 'server', 'median', 'min – max', 'spread', 'server CPU', 'load CPU', 'failed']];
+  const rows = [['scenario', 'server', 'median', 'min – max', 'spread', 'server CPU', 'load CPU', 'other CPU', 'failed']];
   for (const scenario of report.scenarios) {
     scenario.servers.forEach((server, i) => {
       const s = server.summary;
@@ -62,11 +65,12 @@ export function formatReport(report) {
         formatPercent(relativeSpread(s)),
         formatPercent(server.serverCpuMedian),
         formatPercent(server.loadCpuMedian),
+        formatPercent(server.otherCpuMax),
         server.failures.length === 0 ? '' : String(server.failures.length),
       ]);
     });
   }
-  lines.push(formatTable(rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r']));
+  lines.push(formatTable(rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
   lines.push('');
   const ratioRows = [['scenario', 'ratio', 'median', 'worst – best', 'target']];
   for (const scenario of report.scenarios) {
@@ -90,8 +94,15 @@ export function formatReport(report) {
   lines.push(
     'spread: (max − min) ÷ median. server / load CPU: median share of one core used during the measured runs;',
     'a server near 100% was the bottleneck; a load generator near 100% may have capped the faster server,',
-    'which pulls the ratio toward 1×.',
+    'which pulls the ratio toward 1×. other CPU: the most that everything else on the machine used in any run.',
   );
+  const busiest = Math.max(0, ...report.scenarios.flatMap((s) => s.servers.map((server) => server.otherCpuMax ?? 0)));
+  if (busiest > BUSY_MACHINE_WARNING) {
+    lines.push(
+      `warning: other processes used up to ${formatPercent(busiest)} of a core during the runs;`,
+      'these numbers are disturbed. Rerun on a quiet machine, or with more --runs.',
+    );
+  }
   return lines.join('\n');
 }
 

@@ -1,0 +1,122 @@
+/**
+ * HTTP hello world: weft's HTTP server (bench/servers/weft-http.mjs, built
+ * dist/) against node:http (bench/servers/node-http.mjs), both answering
+ * every GET with a 13-byte "Hello, World!". wrk on the load core drives two
+ * scenarios:
+ *
+ * - keep-alive: 50 connections, one request in flight each (target ≥ 1.3×);
+ * - pipelined: 50 connections, 16 requests per write (target ≥ 5×), which
+ *   rewards parsing and answering a batch of requests with one read and one
+ *   write.
+ *
+ *   npm run build && node bench/http.mjs [--quick] [--runs 3] [--duration 10]
+ *     [--warmup 2] [--connections 50] [--pipeline 16]
+ *     [--scenario keep-alive|pipelined] [--stand-in]
+ *
+ * --stand-in runs node:http in weft's place: a check of the harness's
+ * plumbing while weft's HTTP server isn't built, not a measurement of weft.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runComparison } from './lib/compare.mjs';
+import { checkPipelinedGets } from './lib/http-check.mjs';
+import { integerFlag, parseBenchOptions } from './lib/options.mjs';
+import { BENCH_DIR, REPO_ROOT, fail, requireCommand } from './lib/paths.mjs';
+import { describeWrkErrors, wrkLoad } from './lib/wrk.mjs';
+
+const USAGE = `usage: node bench/http.mjs [--quick] [--runs N] [--duration S] [--warmup S]
+                          [--connections C (50)] [--pipeline P (16)]
+                          [--scenario keep-alive|pipelined (both)] [--stand-in]
+  --stand-in  run node:http in weft's place, to check the plumbing before weft's HTTP server exists`;
+
+const SCENARIOS = ['keep-alive', 'pipelined'];
+const BODY = 'Hello, World!';
+
+const options = parseBenchOptions({
+  usage: USAGE,
+  extra: {
+    connections: { type: 'string', default: '50' },
+    pipeline: { type: 'string', default: '16' },
+    scenario: { type: 'string' },
+    'stand-in': { type: 'boolean', default: false },
+  },
+});
+const connections = integerFlag(options.values, 'connections', 1, USAGE);
+const pipeline = integerFlag(options.values, 'pipeline', 2, USAGE);
+const only = options.values.scenario;
+if (only !== undefined && !SCENARIOS.includes(only)) fail(`--scenario must be one of ${SCENARIOS.join(', ')}`);
+const standIn = options.values['stand-in'];
+requireCommand('wrk', 'install it with `apt-get install -y wrk`');
+
+/** Why weft's HTTP server can't be benchmarked, or null when it can. */
+async function weftHttpProblem() {
+  const index = join(REPO_ROOT, 'dist', 'index.js');
+  if (!existsSync(index)) return 'dist/index.js not found; run `npm run build` first';
+  let weft;
+  try {
+    weft = await import(pathToFileURL(index).href);
+  } catch (error) {
+    return `dist/index.js failed to load (${error.message}); run \`npm run build\``;
+  }
+  const missing = ['createServer', 'bodyFromBuffer'].filter((name) => typeof weft[name] !== 'function');
+  if (missing.length > 0) {
+    return (
+      `dist/index.js does not export ${missing.join(' or ')}: weft's HTTP server is not built yet. ` +
+      'Run `npm run build` once src/http has landed, or pass --stand-in to check the harness with node:http in weft\'s place.'
+    );
+  }
+  return null;
+}
+
+const nodeHttp = { command: [process.execPath, join(BENCH_DIR, 'servers', 'node-http.mjs')] };
+let subject;
+if (standIn) {
+  console.warn("warning: --stand-in: node:http runs in weft's place; the ratios only show the harness's noise");
+  subject = { name: 'node:http (stand-in)', spec: nodeHttp };
+} else {
+  const problem = await weftHttpProblem();
+  if (problem !== null) fail(problem);
+  subject = { name: 'weft', spec: { command: [process.execPath, join(BENCH_DIR, 'servers', 'weft-http.mjs')] } };
+}
+
+/** wrk's figure, refused when wrk saw errors: error responses are not throughput. */
+function checkedWrk(load) {
+  const measure = wrkLoad(load);
+  return async (run) => {
+    const result = await measure(run);
+    const { timeout, ...fatal } = result.details.errors;
+    const problems = describeWrkErrors(fatal);
+    if (problems !== '') throw new Error(`wrk reported errors: ${problems}`);
+    if (timeout > 0) console.warn(`warning: wrk saw ${timeout} timeouts`);
+    return result;
+  };
+}
+
+const verify = (port) => checkPipelinedGets(port, { count: 3, body: BODY });
+const scenarios = [
+  {
+    name: `keep-alive, ${connections} conns`,
+    key: 'keep-alive',
+    measure: checkedWrk({ connections }),
+    verify,
+    targets: standIn ? {} : { 'node:http': 1.3 },
+  },
+  {
+    name: `pipelined ×${pipeline}, ${connections} conns`,
+    key: 'pipelined',
+    measure: checkedWrk({ connections, pipeline }),
+    verify,
+    targets: standIn ? {} : { 'node:http': 5 },
+  },
+].filter((s) => only === undefined || s.key === only);
+
+await runComparison({
+  name: standIn ? 'http-stand-in' : 'http',
+  title: `${subject.name} vs node:http, "Hello, World!" over wrk -t1`,
+  unit: 'req/s',
+  servers: [subject, { name: 'node:http', spec: nodeHttp }],
+  scenarios,
+  options,
+  settings: { connections, pipeline, wrkThreads: 1, standIn },
+});
