@@ -1,0 +1,139 @@
+/**
+ * The static file handler's options, their defaults, and its limits, in one
+ * place. Every limit is a named constant with its unit.
+ */
+
+/** Largest total size of the in-memory file cache (bytes). */
+export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Largest file the in-memory cache holds (bytes). Above about 1 MiB a file
+ * costs more to keep than to read: the copy into the socket dominates, and
+ * a few big files would push out many small hot ones.
+ */
+export const DEFAULT_CACHE_MAX_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Size of the buffer a file reader reuses for every read (bytes); smaller
+ * files get a buffer of their own size. 256 KiB takes a 1 MiB file in four
+ * thread-pool round trips instead of sixteen at 64 KiB, and bounds the memory
+ * of a slow download to one buffer.
+ */
+export const DEFAULT_READ_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * A file modified less than this long ago (ms) is served but not cached: file
+ * timestamps are coarse (a few ms on Linux), so a write in the same tick as
+ * the stat that keyed the entry would leave the cache stale for good ("racy
+ * git" problem).
+ */
+export const CACHE_SETTLE_MS = 1000;
+
+/**
+ * Most range-specs honoured in one Range field. Above it the field is ignored
+ * and the whole file is sent (RFC 9110 §14.2 allows ignoring Range): a request
+ * must not make the server seek and read one file thousands of times.
+ */
+export const MAX_RANGES = 32;
+
+/** Most entries a directory listing shows; the rest are left out, and the listing says so. */
+export const MAX_LISTING_ENTRIES = 10_000;
+
+/** Directory entries stat()ed at once while building a listing. */
+export const LISTING_STAT_CONCURRENCY = 32;
+
+/** The default Cache-Control: caches may store, but must revalidate (validators make that cheap). */
+export const DEFAULT_CACHE_CONTROL = 'public, max-age=0';
+
+/** What to do with a path that has a segment starting with a dot. */
+export type DotfilesPolicy = 'ignore' | 'allow' | 'deny';
+
+export type StaticOptions = {
+  /** File served for a directory URL ("/dir/"); false: none. Default "index.html". */
+  index?: string | false;
+  /** HTML (or JSON, on Accept: application/json) listing of directories without an index. Default true. */
+  listing?: boolean;
+  /**
+   * Paths with a segment starting with "." (other than a leading
+   * "/.well-known/"): "ignore" answers 404 as if absent, "deny" 403,
+   * "allow" serves them. Default "ignore".
+   */
+  dotfiles?: DotfilesPolicy;
+  /** Serve symlinks whose target lies outside the root. Default false (404). */
+  followSymlinksOutside?: boolean;
+  /**
+   * Single-page-app fallback: a missing path whose last segment has no
+   * extension is answered with the root's index file, status 200. Default false.
+   */
+  spa?: boolean;
+  /** Cache-Control of file responses. Default "public, max-age=0"; overrides maxAge/immutable. */
+  cacheControl?: string;
+  /** Builds Cache-Control "public, max-age=<maxAge>" (seconds) when cacheControl is not given. */
+  maxAge?: number;
+  /** With maxAge: appends ", immutable" (for URLs that change when content changes). */
+  immutable?: boolean;
+  /** Send a strong ETag (inode, size, mtime). Default true. */
+  etag?: boolean;
+  /** Send Last-Modified. Default true. */
+  lastModified?: boolean;
+  /** Keep small files in memory. Default true. */
+  cache?: boolean;
+  /** Total bytes of the in-memory cache. Default 64 MiB. */
+  cacheMaxBytes?: number;
+  /** Largest file kept in memory (bytes). Default 1 MiB. */
+  cacheMaxFileBytes?: number;
+  /** Size of a file reader's buffer (bytes). Default 256 KiB. */
+  readBufferBytes?: number;
+};
+
+/** Options with every default applied. */
+export type StaticSettings = {
+  readonly index: string | false;
+  readonly listing: boolean;
+  readonly dotfiles: DotfilesPolicy;
+  readonly followSymlinksOutside: boolean;
+  readonly spa: boolean;
+  readonly cacheControl: string;
+  readonly etag: boolean;
+  readonly lastModified: boolean;
+  readonly cache: boolean;
+  readonly cacheMaxBytes: number;
+  readonly cacheMaxFileBytes: number;
+  readonly readBufferBytes: number;
+};
+
+export function resolveOptions(o: StaticOptions = {}): StaticSettings {
+  const index = o.index ?? 'index.html';
+  if (index !== false && (index === '' || index.includes('/') || index.includes('\0') || index.startsWith('.'))) {
+    throw new TypeError(`serveStatic: index must be a plain file name, got ${JSON.stringify(index)}`);
+  }
+  const dotfiles = o.dotfiles ?? 'ignore';
+  if (dotfiles !== 'ignore' && dotfiles !== 'allow' && dotfiles !== 'deny') {
+    throw new TypeError(`serveStatic: dotfiles must be "ignore", "allow" or "deny"`);
+  }
+  return {
+    index,
+    listing: o.listing ?? true,
+    dotfiles,
+    followSymlinksOutside: o.followSymlinksOutside ?? false,
+    spa: o.spa ?? false,
+    cacheControl: o.cacheControl ?? cacheControlFrom(o.maxAge, o.immutable),
+    etag: o.etag ?? true,
+    lastModified: o.lastModified ?? true,
+    cache: o.cache ?? true,
+    cacheMaxBytes: nonNegative('cacheMaxBytes', o.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES),
+    cacheMaxFileBytes: nonNegative('cacheMaxFileBytes', o.cacheMaxFileBytes ?? DEFAULT_CACHE_MAX_FILE_BYTES),
+    readBufferBytes: Math.max(1024, nonNegative('readBufferBytes', o.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES)),
+  };
+}
+
+function cacheControlFrom(maxAge: number | undefined, immutable: boolean | undefined): string {
+  if (maxAge === undefined) return immutable ? 'public, max-age=31536000, immutable' : DEFAULT_CACHE_CONTROL;
+  const seconds = Math.floor(nonNegative('maxAge', maxAge));
+  return `public, max-age=${seconds}${immutable ? ', immutable' : ''}`;
+}
+
+function nonNegative(name: string, n: number): number {
+  if (!Number.isFinite(n) || n < 0) throw new TypeError(`serveStatic: ${name} must be a non-negative number`);
+  return n;
+}

@@ -1,0 +1,83 @@
+/**
+ * A representation of a file (RFC 9110 §3.2): its size, validators and
+ * header fields, computed once from a stat so a cached file answers without
+ * rebuilding strings. A precompressed sidecar ("app.js.br") is another
+ * representation of the same resource: same Content-Type, its own ETag (its
+ * own inode), plus Content-Encoding and Vary given as extra fields.
+ */
+import { formatHttpDate } from '../http/date.js';
+import type { ResponseHeaders } from '../http/types.js';
+import type { Validators } from './conditional.js';
+
+/** What a representation needs from a stat (fs.Stats has it all). */
+export type FileIdentity = {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+};
+
+export type Representation = {
+  /** Length of the representation's data (bytes). */
+  readonly size: number;
+  readonly contentType: string;
+  readonly validators: Validators;
+  /** Fields of a 200: Content-Type, Accept-Ranges, validators, Cache-Control, extras. Copy before changing. */
+  readonly headers: ResponseHeaders;
+  /** Fields of a 304 (RFC 9110 §15.4.5): validators, Cache-Control, Vary. Copy before changing. */
+  readonly notModifiedHeaders: ResponseHeaders;
+};
+
+/** Policy shared by every representation a handler serves. */
+export type RepresentationPolicy = {
+  readonly cacheControl: string;
+  readonly etag: boolean;
+  readonly lastModified: boolean;
+};
+
+/** Sent on every static response: never let a browser sniff a type other than the one we send. */
+export const NOSNIFF: Readonly<ResponseHeaders> = { 'X-Content-Type-Options': 'nosniff' };
+
+/**
+ * A strong entity-tag from inode, size and mtime (ms), hex: cheap, and
+ * changes whenever a file is replaced (new inode) or rewritten (mtime, size).
+ * Files are never hashed.
+ */
+export function fileETag(id: FileIdentity): string {
+  return `"${id.ino.toString(16)}-${id.size.toString(16)}-${Math.floor(id.mtimeMs).toString(16)}"`;
+}
+
+/**
+ * Describes a file. `extra` fields (Content-Encoding, Vary) are added to the
+ * 200 head; Vary also goes on 304s, as RFC 9110 §15.4.5 requires.
+ */
+export function describeFile(
+  id: FileIdentity,
+  contentType: string,
+  policy: RepresentationPolicy,
+  extra: ResponseHeaders = {},
+): Representation {
+  const etag = policy.etag ? fileETag(id) : undefined;
+  let lastModified: number | undefined;
+  let lastModifiedText: string | undefined;
+  if (policy.lastModified) {
+    // §8.8.2.1: never a Last-Modified later than now (a clock-skewed mtime).
+    lastModified = Math.floor(Math.min(id.mtimeMs, Date.now()) / 1000);
+    lastModifiedText = formatHttpDate(lastModified * 1000);
+  }
+  const validatorFields: ResponseHeaders = {};
+  if (etag !== undefined) validatorFields['ETag'] = etag;
+  if (lastModifiedText !== undefined) validatorFields['Last-Modified'] = lastModifiedText;
+  const headers: ResponseHeaders = {
+    'Content-Type': contentType,
+    'Accept-Ranges': 'bytes',
+    ...validatorFields,
+    'Cache-Control': policy.cacheControl,
+    ...NOSNIFF,
+    ...extra,
+  };
+  const notModifiedHeaders: ResponseHeaders = { ...validatorFields, 'Cache-Control': policy.cacheControl, ...NOSNIFF };
+  for (const name of Object.keys(extra)) {
+    if (name.toLowerCase() === 'vary') notModifiedHeaders[name] = extra[name]!;
+  }
+  return { size: id.size, contentType, validators: { etag, lastModified }, headers, notModifiedHeaders };
+}
