@@ -2,7 +2,8 @@
  * HTTP load with wrk (Debian package `wrk`, 4.1). `wrkLoad` makes a scenario
  * `measure` function that runs wrk pinned to the load CPU and reports
  * requests per second, with wrk's latency percentiles and error counts as
- * details. Pipelining uses bench/clients/wrk-pipeline.lua.
+ * details (latencies only without pipelining). Pipelining uses
+ * bench/clients/wrk-pipeline.lua.
  */
 import { join } from 'node:path';
 import { BENCH_DIR } from './paths.mjs';
@@ -25,6 +26,9 @@ export function wrkLoad({ connections, threads = 1, pipeline = 1, path = '/' }) 
     if (pipeline > 1) argv.push('--', String(pipeline));
     const { stdout, cpu } = await runLoad(argv, durationS);
     const result = parseWrkOutput(stdout);
+    // wrk times a pipelined batch, not each request, and prints 0 for some
+    // percentiles; its latencies mean nothing there.
+    if (pipeline > 1) result.latencyMs = null;
     return { value: result.requestsPerSec, loadCpu: cpu, details: result };
   };
 }
