@@ -25,6 +25,11 @@ export type CompressBodyOptions = {
    * PRECOMPRESS_BROTLI_QUALITY (11) is meant for files compressed ahead of time.
    */
   brotliQuality?: number;
+  /**
+   * Brotli window, log2 of bytes (10-24). Default DEFAULT_BROTLI_WINDOW_BITS
+   * (20: 1 MiB); 22-24 suit precompressing large files.
+   */
+  brotliWindowBits?: number;
   /** When to flush, see FlushMode. Default 'auto'. */
   flush?: FlushMode;
 };
