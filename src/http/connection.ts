@@ -276,8 +276,8 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
   try {
     written = await writeResponse(out, res, opts);
   } catch (err) {
-    if (!(err instanceof ResponseError) || out.buffered === 0) throw err;
-    // An invalid response, caught before anything of it was sent: answer 500 instead.
+    if (!(err instanceof ResponseError) || !err.beforeHead) throw err;
+    // An invalid response, caught before anything of it was written: answer 500 instead.
     ctx.onError(err, req);
     res = errorResponse(err);
     upgrade = false;

@@ -21,11 +21,14 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What may appear in a field value we send: HTAB, SP, VCHAR, obs-text. */
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
-/** Thrown when a response cannot be written as given (bad header, bad status, short body). */
+/** Thrown when a response cannot be written as given (bad header, bad status, failing or short body). */
 export class ResponseError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** Nothing of the response was written yet: another response can still be sent. */
+  readonly beforeHead: boolean;
+  constructor(message: string, beforeHead: boolean, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'ResponseError';
+    this.beforeHead = beforeHead;
   }
 }
 
@@ -35,8 +38,8 @@ export class ResponseError extends Error {
  * written. Call it early to fail in the application's own code.
  */
 export function validateHeader(name: string, value: string): void {
-  if (!TOKEN.test(name)) throw new ResponseError(`invalid header name ${JSON.stringify(name)}`);
-  if (BAD_VALUE.test(value)) throw new ResponseError(`invalid character in header ${name}`);
+  if (!TOKEN.test(name)) throw new ResponseError(`invalid header name ${JSON.stringify(name)}`, true);
+  if (BAD_VALUE.test(value)) throw new ResponseError(`invalid character in header ${name}`, true);
 }
 
 export type WriteOptions = {
@@ -109,17 +112,30 @@ function appHeaders(headers: ResponseHeaders | undefined): { text: string; close
 
 /**
  * Writes `res` to `out`. The body is always closed (exactly once), even when
- * writing fails. Rejects with a ResponseError before anything is written if
- * the response is invalid; any rejection after the head was written means the
+ * writing fails. A ResponseError with `beforeHead` means nothing was written
+ * and another response may be sent instead; any other rejection means the
  * connection must be aborted.
  */
 export async function writeResponse(out: BufWriter, res: HTTPRes, opts: WriteOptions): Promise<WriteResult> {
   const body = res.body;
+  let ok = false;
   try {
-    return await writeHeadAndBody(out, res, body, opts);
+    const result = await writeHeadAndBody(out, res, body, opts);
+    ok = true;
+    return result;
   } finally {
-    if (body?.close !== undefined) await body.close();
+    if (body?.close !== undefined) {
+      // After a failure the reader may be stuck in a read that never returns
+      // (a generator awaiting something): close it, but do not wait on it.
+      if (ok) await body.close();
+      else Promise.resolve(body.close()).catch(() => {});
+    }
   }
+}
+
+/** The next chunk of a streamed body, or a rejection as soon as the connection closes. */
+function nextChunk(body: BodyReader, out: BufWriter): Promise<Buffer> {
+  return Promise.race([body.read(), out.conn.whenClosed]);
 }
 
 async function writeHeadAndBody(
@@ -129,7 +145,7 @@ async function writeHeadAndBody(
   opts: WriteOptions,
 ): Promise<WriteResult> {
   const code = res.code;
-  if (!Number.isInteger(code) || code < 100 || code > 999) throw new ResponseError(`invalid status code ${code}`);
+  if (!Number.isInteger(code) || code < 100 || code > 999) throw new ResponseError(`invalid status code ${code}`, true);
   const app = appHeaders(res.headers);
   let close = opts.close || app.close;
   let head = statusLine(code);
@@ -164,19 +180,24 @@ async function writeHeadAndBody(
 
   // A streamed body. Read the first chunk before committing to a head, so a
   // body that fails at once still becomes a clean 500.
-  let chunk = length === 0 ? Buffer.alloc(0) : await body.read();
+  let chunk: Buffer;
+  try {
+    chunk = length === 0 ? Buffer.alloc(0) : await nextChunk(body, out);
+  } catch (err) {
+    throw new ResponseError('response body failed', true, { cause: err });
+  }
 
   if (length >= 0) {
     out.pushLatin1(head + `Content-Length: ${length}\r\n` + connectionHeader(close, opts.version, code) + '\r\n');
     let sent = 0;
     while (chunk.length > 0) {
       sent += chunk.length;
-      if (sent > length) throw new ResponseError('body longer than its declared length');
+      if (sent > length) throw new ResponseError('body longer than its declared length', false);
       await writeData(out, chunk);
       if (sent === length) break;
-      chunk = await body.read();
+      chunk = await nextChunk(body, out);
     }
-    if (sent < length) throw new ResponseError('body shorter than its declared length');
+    if (sent < length) throw new ResponseError('body shorter than its declared length', false);
     return { bytes: sent, close };
   }
 
@@ -185,7 +206,7 @@ async function writeHeadAndBody(
     close = true;
     out.pushLatin1(head + connectionHeader(close, opts.version, code) + '\r\n');
     let sent = 0;
-    for (; chunk.length > 0; chunk = await body.read()) {
+    for (; chunk.length > 0; chunk = await nextChunk(body, out)) {
       sent += chunk.length;
       await writeData(out, chunk);
       await out.flush();
@@ -195,7 +216,7 @@ async function writeHeadAndBody(
 
   out.pushLatin1(head + 'Transfer-Encoding: chunked\r\n' + connectionHeader(close, opts.version, code) + '\r\n');
   let sent = 0;
-  for (; chunk.length > 0; chunk = await body.read()) {
+  for (; chunk.length > 0; chunk = await nextChunk(body, out)) {
     sent += chunk.length;
     out.pushLatin1(`${chunk.length.toString(16)}\r\n`);
     if (chunk.length <= COPY_THRESHOLD) {

@@ -25,6 +25,9 @@ import {
 import { DEFAULT_LIMITS, DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUTS, type HTTPLimits, type HTTPTimeouts } from './limits.js';
 import type { Handler, HTTPReq } from './types.js';
 
+/** After a forced close at shutdown, how long to wait for connection loops to unwind (ms). */
+const FORCE_CLOSE_GRACE = 1000;
+
 export type ServerOptions = Partial<HTTPLimits> &
   Partial<HTTPTimeouts> & {
     /** Simultaneous connections. Default 10,000. */
@@ -215,8 +218,14 @@ export class Server {
       const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)));
       await Promise.race([drained, deadline]);
       clearTimeout(timer);
-      for (const s of this.states) s.conn.close();
-      if (this.states.size > 0) await drained;
+      if (this.states.size > 0) {
+        for (const s of this.states) s.conn.close();
+        // Loops unwind at once on a closed connection, unless application
+        // code they wait on never returns: give them a moment, not forever.
+        const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, FORCE_CLOSE_GRACE)));
+        await Promise.race([drained, grace]);
+        clearTimeout(timer);
+      }
     }
     if (this.sweeper !== null) clearInterval(this.sweeper);
   }

@@ -49,6 +49,7 @@ export class Conn {
   private done = 0;
   private writeErr: Error | null = null;
   private flushWaiters: FlushWaiter[] = [];
+  private closedSignal: Promise<never> | null = null;
 
   constructor(socket: net.Socket, options: ConnOptions = {}) {
     this.socket = socket;
@@ -246,5 +247,20 @@ export class Conn {
 
   get closed(): boolean {
     return this.socket.destroyed;
+  }
+
+  /**
+   * A promise that rejects once the connection is closed, to race against
+   * waits that are not on the socket itself (a body being produced, say).
+   */
+  get whenClosed(): Promise<never> {
+    if (this.closedSignal === null) {
+      this.closedSignal = new Promise<never>((_, reject) => {
+        if (this.socket.destroyed) reject(connClosed());
+        else this.socket.once('close', () => reject(connClosed()));
+      });
+      this.closedSignal.catch(() => {}); // observed by whoever races it
+    }
+    return this.closedSignal;
   }
 }

@@ -32,6 +32,7 @@ export class Listener {
   private pending: net.Socket[] = [];
   private waiters: Waiter[] = [];
   private closed = false;
+  private bound: net.AddressInfo | null = null;
 
   private constructor(server: net.Server, options: ListenOptions) {
     this.server = server;
@@ -57,6 +58,7 @@ export class Listener {
         { port: options.port ?? 0, host: options.host ?? '127.0.0.1', backlog: options.backlog },
         () => {
           server.off('error', reject);
+          listener.bound = server.address() as net.AddressInfo;
           // Later server errors (EMFILE on accept, ...) must not kill the process.
           server.on('error', () => {});
           resolve(listener);
@@ -90,12 +92,13 @@ export class Listener {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
+  /** The bound port (still known after close). */
   get port(): number {
-    return (this.server.address() as net.AddressInfo).port;
+    return this.bound?.port ?? 0;
   }
 
   get host(): string {
-    return (this.server.address() as net.AddressInfo).address;
+    return this.bound?.address ?? '';
   }
 
   /**
