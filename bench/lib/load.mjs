@@ -21,6 +21,7 @@ export const LOAD_KILL_GRACE_MS = 15_000;
  */
 const WITH_CPU_TIMES = ['sh', '-c', '"$@"; status=$?; times >&2; exit $status', 'sh'];
 const TIMES_OUTPUT = /(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s\s*$/;
+const TIMES_LINES = /^\d+m[\d.]+s \d+m[\d.]+s\n?/gm;
 
 /**
  * Runs `argv` pinned to the load CPU. Resolves with `{ stdout, cpu }`, cpu
@@ -42,7 +43,7 @@ export async function runLoad(argv, durationS) {
   const { code, signal, error } = await child.exited;
   if (error) throw new Error(`cannot run ${argv[0]}: ${error.message}`);
   if (code !== 0) {
-    const detail = (stderr.text || stdout.text).trim();
+    const detail = (stderr.text.replace(TIMES_LINES, '') || stdout.text).trim();
     throw new Error(`load generator failed (code ${code}, signal ${signal}): ${argv.join(' ')}\n  ${detail}`);
   }
   const times = TIMES_OUTPUT.exec(stderr.text);

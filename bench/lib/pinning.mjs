@@ -14,6 +14,7 @@ export const LOAD_CPU = 1;
 
 /** cpu -> whether `taskset -c cpu` works here; probed once per CPU. */
 const probed = new Map();
+let warnedMissing = false;
 
 /** Whether commands can be pinned to `cpu`; warns (once) when they can't. */
 export function canPin(cpu) {
@@ -22,9 +23,11 @@ export function canPin(cpu) {
     const r = spawnSync('taskset', ['-c', String(cpu), 'true'], { stdio: 'ignore' });
     ok = r.status === 0;
     probed.set(cpu, ok);
-    if (!ok) {
-      const why = r.error ? 'taskset is not installed (apt-get install -y util-linux)' : `CPU ${cpu} is not available`;
-      console.warn(`warning: ${why}; running unpinned on CPU ${cpu}'s share, expect more noise`);
+    if (!ok && r.error) {
+      if (!warnedMissing) console.warn('warning: taskset is not installed (apt-get install -y util-linux); running unpinned, expect more noise');
+      warnedMissing = true;
+    } else if (!ok) {
+      console.warn(`warning: cannot pin to CPU ${cpu} (not in this process's CPU set); running that side unpinned`);
     }
   }
   return ok;
@@ -37,7 +40,6 @@ export function pinned(cpu, argv) {
 
 /** One line for report headers: where the server and the load ran. */
 export function pinningSummary() {
-  const server = canPin(SERVER_CPU) ? `CPU ${SERVER_CPU}` : 'unpinned';
-  const load = canPin(LOAD_CPU) ? `CPU ${LOAD_CPU}` : 'unpinned';
-  return `server on ${server}, load generator on ${load}`;
+  const where = (cpu) => (canPin(cpu) ? `on CPU ${cpu}` : 'unpinned');
+  return `server ${where(SERVER_CPU)}, load generator ${where(LOAD_CPU)}`;
 }
