@@ -89,27 +89,50 @@ export type ResponseLike = {
  * Accept-Encoding. HEAD is answered as GET would be, so both get the same
  * header fields (the HEAD body is not compressed: nothing is sent).
  *
- * Never: `res.compress === false`; statuses without content to encode (1xx,
- * 204, 205, 304) and 206 (ranges apply to the identity bytes); requests with
- * Range (a client resuming a download counts identity bytes); CONNECT;
- * responses already carrying Content-Encoding; an empty body.
- * Unless `res.compress === true`: `Cache-Control: no-transform` (response or
- * request), media types that do not compress (isCompressible) or no
+ * Never when codingPermitted() says no, or for an empty body. Unless
+ * `res.compress === true`: not with `Cache-Control: no-transform` (response
+ * or request), media types that do not compress (isCompressible) or no
  * Content-Type, and known lengths below `minSize`.
  */
 export function shouldCompress(req: RequestLike, res: ResponseLike, options: CompressionOptions = {}): boolean {
-  if (res.compress === false || !encodableStatus(res.code)) return false;
-  if (req.method === 'CONNECT' || req.headers.has('range')) return false;
-  if (headerKey(res.headers, 'content-encoding') !== undefined) return false;
+  if (!codingPermitted(req, res)) return false;
   const length = res.body === undefined ? 0 : res.body.length;
   if (length === 0) return false;
   if (res.compress === true) return true;
-  if (hasNoTransform(headerText(res.headers, 'cache-control')) || hasNoTransform(req.headers.get('cache-control'))) {
+  if (!worthCompressing(req, res.headers, options, false)) return false;
+  return length < 0 || length >= (options.minSize ?? DEFAULT_MIN_SIZE);
+}
+
+/**
+ * The rules a content coding must follow whatever the application wants:
+ * not when `res.compress === false`; not for statuses without content to
+ * encode (1xx, 204, 205, 304) nor 206 (ranges apply to the identity bytes);
+ * not for requests with Range (a client resuming a download counts identity
+ * bytes) nor CONNECT; not over an existing Content-Encoding.
+ */
+export function codingPermitted(req: RequestLike, res: ResponseLike): boolean {
+  if (res.compress === false || !encodableStatus(res.code)) return false;
+  if (req.method === 'CONNECT' || req.headers.has('range')) return false;
+  return headerKey(res.headers, 'content-encoding') === undefined;
+}
+
+/**
+ * The heuristic part, which `compress: true` overrides: no no-transform
+ * directive, and a compressible media type. `untyped` answers for a
+ * response without Content-Type (a 304 usually has none).
+ */
+export function worthCompressing(
+  req: RequestLike,
+  headers: ResponseHeaders | undefined,
+  options: CompressionOptions,
+  untyped: boolean,
+): boolean {
+  if (hasNoTransform(headerText(headers, 'cache-control')) || hasNoTransform(req.headers.get('cache-control'))) {
     return false;
   }
-  const type = headerText(res.headers, 'content-type');
-  if (type === undefined || !(options.isCompressible ?? isCompressibleType)(mediaTypeOf(type))) return false;
-  return length < 0 || length >= (options.minSize ?? DEFAULT_MIN_SIZE);
+  const type = headerText(headers, 'content-type');
+  if (type === undefined) return untyped;
+  return (options.isCompressible ?? isCompressibleType)(mediaTypeOf(type));
 }
 
 /** Statuses whose content a coding may apply to. */

@@ -6,12 +6,14 @@
  */
 export { activeCompressors, compressBody, compressBuffer, createCompressor } from './compress-body.js';
 export {
+  codingPermitted,
   hasNoTransform,
   isCompressibleType,
   mediaTypeOf,
   type RequestLike,
   type ResponseLike,
   shouldCompress,
+  worthCompressing,
 } from './compressible.js';
 export {
   COMPRESSOR_CHUNK_SIZE,

@@ -4,8 +4,7 @@
  * number of live compressors.
  */
 import { activeCompressors } from './compress-body.js';
-import { type RequestLike, type ResponseLike, shouldCompress } from './compressible.js';
-import { headerKey } from './headers.js';
+import { type RequestLike, type ResponseLike, codingPermitted, shouldCompress, worthCompressing } from './compressible.js';
 import { DEFAULT_ENCODINGS, MAX_ACTIVE_COMPRESSORS } from './limits.js';
 import { type EncodingChoice, chooseEncoding, identityAcceptable, parseAcceptEncoding } from './negotiate.js';
 import type { CompressionOptions } from './options.js';
@@ -18,7 +17,7 @@ export type CompressionPlan = {
 };
 
 const AS_IS: CompressionPlan = { vary: false, coding: 'identity' };
-const UNKNOWN_LENGTH = { length: -1 };
+const VARY_IDENTITY: CompressionPlan = { vary: true, coding: 'identity' };
 
 /**
  * Plans the content coding of a response to `req`:
@@ -39,15 +38,14 @@ const UNKNOWN_LENGTH = { length: -1 };
  */
 export function planCompression(req: RequestLike, res: ResponseLike, options: CompressionOptions = {}): CompressionPlan {
   if (res.code === 304) {
-    const typed = headerKey(res.headers, 'content-type') !== undefined;
-    const as200 = { code: 200, headers: res.headers, body: UNKNOWN_LENGTH, compress: res.compress };
-    const vary = shouldCompress(req, as200, typed ? options : { ...options, isCompressible: () => true });
-    return vary ? { vary, coding: 'identity' } : AS_IS;
+    const as200 = { code: 200, headers: res.headers, compress: res.compress };
+    const vary = codingPermitted(req, as200) && (res.compress === true || worthCompressing(req, res.headers, options, true));
+    return vary ? VARY_IDENTITY : AS_IS;
   }
   if (!shouldCompress(req, res, options)) return AS_IS;
   const field = req.headers.get('accept-encoding');
   // No Accept-Encoding: any coding is allowed, but a client that says nothing may decode nothing.
-  if (field === undefined) return { vary: true, coding: 'identity' };
+  if (field === undefined) return VARY_IDENTITY;
   const accepted = parseAcceptEncoding(field);
   let coding = chooseEncoding(accepted, options.encodings ?? DEFAULT_ENCODINGS);
   if (coding !== 'identity' && coding !== null && activeCompressors() >= (options.maxActive ?? MAX_ACTIVE_COMPRESSORS)) {
