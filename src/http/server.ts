@@ -64,7 +64,7 @@ export class Server {
   private listener: Listener | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private slotFree: (() => void) | null = null;
-  private allClosed: (() => void) | null = null;
+  private drainWaiters: (() => void)[] = [];
   private closing: Promise<void> | null = null;
 
   constructor(handler: Handler, options: ServerOptions = {}) {
@@ -122,6 +122,12 @@ export class Server {
     return this.states.size;
   }
 
+  /** Resolves once no connection is open (at once if none is). */
+  drained(): Promise<void> {
+    if (this.states.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
   /** The AbortSignal given to upgrade handlers: aborted when shutdown begins. */
   get shutdownSignal(): AbortSignal {
     return this.abort.signal;
@@ -158,7 +164,7 @@ export class Server {
           this.slotFree = null;
           wake();
         }
-        if (this.states.size === 0 && this.allClosed !== null) this.allClosed();
+        if (this.states.size === 0) for (const wake of this.drainWaiters.splice(0)) wake();
       });
   }
 
@@ -213,7 +219,7 @@ export class Server {
     if (this.slotFree !== null) this.slotFree();
     for (const s of this.states) if (s.idle && !s.upgraded) s.conn.close();
     if (this.states.size > 0) {
-      const drained = new Promise<void>((resolve) => (this.allClosed = resolve));
+      const drained = this.drained();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)));
       await Promise.race([drained, deadline]);

@@ -4,7 +4,7 @@ import { addDemoRoutes } from '../../src/app/demo.js';
 import { router } from '../../src/app/router.js';
 import { bodyFromBuffer, bodyFromGenerator } from '../../src/http/body.js';
 import { parseHttpDate } from '../../src/http/date.js';
-import type { Handler } from '../../src/http/types.js';
+import type { Handler, ResponseHeaders } from '../../src/http/types.js';
 import { closed, connect, exchange, parseResponses, startServer } from './support.js';
 
 async function with1(handler: Handler, fn: (port: number) => Promise<void>): Promise<void> {
@@ -75,7 +75,8 @@ test('framing headers set by the application are replaced by the real ones', () 
   }));
 
 test('header injection is refused: CR/LF/NUL never reach the wire, the client gets 500', async () => {
-  for (const headers of [{ 'x-a': 'ok\r\nSet-Cookie: evil=1' }, { 'x-a': 'a\nb' }, { 'x-a': 'a\0' }, { 'bad name': 'v' }, { 'x\r\ny': 'v' }, { 'x-a': ['ok', 'no\r\n'] }]) {
+  const cases: ResponseHeaders[] = [{ 'x-a': 'ok\r\nSet-Cookie: evil=1' }, { 'x-a': 'a\nb' }, { 'x-a': 'a\0' }, { 'bad name': 'v' }, { 'x\r\ny': 'v' }, { 'x-a': ['ok', 'no\r\n'] }];
+  for (const headers of cases) {
     await with1(() => ({ code: 200, headers, body: bodyFromBuffer('secret') }), async (port) => {
       const all = await exchange(port, req('GET'));
       assert.ok(!all.toString('latin1').includes('evil'), 'nothing injected');

@@ -60,7 +60,7 @@ export function parseResponses(data: Buffer, methods: string[] = []): Resp[] {
     pos = end + 4;
     const status = Number(m[1]);
     const method = methods[i] ?? 'GET';
-    let body = Buffer.alloc(0);
+    let body: Buffer = Buffer.alloc(0);
     let trailers: Record<string, string> | undefined;
     if (status >= 200 && status !== 204 && status !== 304 && method !== 'HEAD') {
       if (headers['transfer-encoding'] !== undefined) {
