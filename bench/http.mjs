@@ -10,7 +10,7 @@
  *   write.
  *
  *   npm run build && node bench/http.mjs [--quick] [--runs 3] [--duration 10]
- *     [--warmup 2] [--connections 50] [--pipeline 16]
+ *     [--warmup 2] [--quiet-wait 30] [--connections 50] [--pipeline 16]
  *     [--scenario keep-alive|pipelined] [--stand-in]
  *
  * --stand-in runs node:http in weft's place: a check of the harness's
@@ -21,11 +21,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runComparison } from './lib/compare.mjs';
 import { checkPipelinedGets } from './lib/http-check.mjs';
-import { integerFlag, parseBenchOptions } from './lib/options.mjs';
+import { COMMON_FLAGS, integerFlag, parseBenchOptions } from './lib/options.mjs';
 import { BENCH_DIR, REPO_ROOT, fail, requireCommand } from './lib/paths.mjs';
 import { describeWrkErrors, wrkLoad } from './lib/wrk.mjs';
 
-const USAGE = `usage: node bench/http.mjs [--quick] [--runs N] [--duration S] [--warmup S]
+const USAGE = `usage: node bench/http.mjs ${COMMON_FLAGS}
                           [--connections C (50)] [--pipeline P (16)]
                           [--scenario keep-alive|pipelined (both)] [--stand-in]
   --stand-in  run node:http in weft's place, to check the plumbing before weft's HTTP server exists`;

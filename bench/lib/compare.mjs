@@ -22,6 +22,7 @@
 import { SERVER_CPU, LOAD_CPU, canPin, pinningSummary } from './pinning.mjs';
 import { environment, formatNumber, formatReport, writeJsonReport } from './report.mjs';
 import { systemBusySeconds } from './procstat.mjs';
+import { waitForQuiet } from './quiet.mjs';
 import { startServer } from './server.mjs';
 import { ratio, summarize } from './stats.mjs';
 
@@ -35,11 +36,11 @@ import { ratio, summarize } from './stats.mjs';
  * @param {string} options.unit of the measured value ("msg/s", "req/s")
  * @param {ServerEntry[]} options.servers the subject first
  * @param {Scenario[]} options.scenarios
- * @param {{ runs: number, durationS: number, warmupS: number }} options.options
+ * @param {{ runs: number, durationS: number, warmupS: number, quietWaitS: number }} options.options
  * @param {object} [options.settings] benchmark-specific settings, recorded in the JSON
  */
 export async function runComparison({ name, title, unit, servers, scenarios, options, settings = {} }) {
-  const { runs, durationS, warmupS } = options;
+  const { runs, durationS, warmupS, quietWaitS } = options;
   canPin(SERVER_CPU);
   canPin(LOAD_CPU);
   const startedAt = new Date().toISOString();
@@ -50,6 +51,7 @@ export async function runComparison({ name, title, unit, servers, scenarios, opt
       for (const [i, server] of servers.entries()) {
         const label = `[${name}] ${scenario.name} · run ${run}/${runs} · ${server.name}`;
         try {
+          await waitForQuiet(quietWaitS);
           const result = await runOnce(server, scenario, durationS, warmupS);
           perServer[i].runs.push({ run, ...result });
           const cpu = ` (CPU: server ${percent(result.serverCpu)}, load ${percent(result.loadCpu)}, other ${percent(result.otherCpu)})`;
@@ -71,6 +73,7 @@ export async function runComparison({ name, title, unit, servers, scenarios, opt
     runs,
     durationS,
     warmupS,
+    quietWaitS,
     pinning: pinningSummary(),
     settings,
     environment: environment(),

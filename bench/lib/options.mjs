@@ -5,8 +5,10 @@
  *   --duration S   measured seconds per run (10)
  *   --warmup S     unmeasured seconds of the same load before each run (2),
  *                  so the JIT and the kernel's socket buffers settle first
- *   --quick        smoke test: 1 run of 3 s after 1 s of warm-up; explicit
- *                  flags still win
+ *   --quiet-wait S before each run, wait up to S seconds for the machine to
+ *                  be idle (30; 0 skips the check), see quiet.mjs
+ *   --quick        smoke test: 1 run of 3 s after 1 s of warm-up, no quiet
+ *                  wait; explicit flags still win
  *   --help
  *
  * A benchmark adds its own flags through `extra` (node:util parseArgs
@@ -14,8 +16,11 @@
  */
 import { parseArgs } from 'node:util';
 
-const DEFAULTS = { runs: 3, duration: 10, warmup: 2 };
-const QUICK = { runs: 1, duration: 3, warmup: 1 };
+/** The shared flags, for benchmarks' usage lines. */
+export const COMMON_FLAGS = '[--quick] [--runs N (3)] [--duration S (10)] [--warmup S (2)] [--quiet-wait S (30)]';
+
+const DEFAULTS = { runs: 3, duration: 10, warmup: 2, 'quiet-wait': 30 };
+const QUICK = { runs: 1, duration: 3, warmup: 1, 'quiet-wait': 0 };
 
 export function parseBenchOptions({ usage, extra = {} }) {
   let values;
@@ -25,6 +30,7 @@ export function parseBenchOptions({ usage, extra = {} }) {
         runs: { type: 'string' },
         duration: { type: 'string' },
         warmup: { type: 'string' },
+        'quiet-wait': { type: 'string' },
         quick: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
         ...extra,
@@ -51,6 +57,7 @@ export function parseBenchOptions({ usage, extra = {} }) {
     runs: Math.floor(number('runs', 1)),
     durationS: number('duration', 1),
     warmupS: number('warmup', 0),
+    quietWaitS: number('quiet-wait', 0),
     quick: values.quick,
     values,
   };
