@@ -11,7 +11,7 @@
  * const server = createServer(() => ({ code: 200, body: bodyFromBuffer('hi\n') }));
  * await server.listen({ port: 8080 });
  */
-import type { TlsOptions } from 'node:tls';
+import type { Server as TlsServer, TlsOptions } from 'node:tls';
 import type { Conn } from '../net/conn.js';
 import { Listener } from '../net/listener.js';
 import { HTTPError } from './errors.js';
@@ -120,6 +120,15 @@ export class Server {
   /** Open connections. */
   get connections(): number {
     return this.states.size;
+  }
+
+  /**
+   * Replaces the TLS certificate and key (e.g. on SIGHUP) for connections
+   * accepted from now on. Only for a server listening with `tls`.
+   */
+  setSecureContext(options: TlsOptions): void {
+    if (this.listener === null || !this.ctx.secure) throw new Error('not serving TLS');
+    (this.listener.server as TlsServer).setSecureContext(options);
   }
 
   /** Resolves once no connection is open (at once if none is). */

@@ -1,0 +1,113 @@
+/**
+ * The access log: one line per response, in Combined Log Format (plus the
+ * duration) or as JSON. Lines are batched and written once per event-loop
+ * turn; while the destination is slow, lines wait in a bounded buffer and,
+ * past it, are dropped and counted — logging never blocks or bloats the server.
+ */
+import type { Writable } from 'node:stream';
+import type { ResponseInfo } from '../http/connection.js';
+
+export type LogFormat = 'combined' | 'json';
+
+/** Log bytes held while the destination is not draining; more are dropped (bytes). */
+export const DEFAULT_LOG_BUFFER = 1024 * 1024;
+
+export type AccessLog = {
+  /** Records one response (pass as the server's onResponse). */
+  record(info: ResponseInfo): void;
+  /** Lines dropped because the destination could not keep up. */
+  readonly dropped: number;
+  /** Writes out what is buffered. */
+  flush(): void;
+};
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** CLF time: 10/Oct/2000:13:55:36 +0000 (always UTC), cached per second. */
+let clfSecond = -1;
+let clfTime = '';
+function clfNow(): string {
+  const now = Date.now();
+  const s = Math.floor(now / 1000);
+  if (s !== clfSecond) {
+    const d = new Date(s * 1000);
+    clfSecond = s;
+    clfTime = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  }
+  return clfTime;
+}
+
+/** Quotes a request field for CLF: no raw quotes, backslashes or controls. */
+const clfQuote = (s: string) => s.replace(/["\\\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+export function formatCombined(info: ResponseInfo): string {
+  const { req } = info;
+  const referer = req.headers.get('referer');
+  const agent = req.headers.get('user-agent');
+  return (
+    `${req.remoteAddress || '-'} - - [${clfNow()}] "${clfQuote(`${req.method} ${req.target} HTTP/${req.version}`)}" ` +
+    `${info.code} ${info.bytes} "${referer === undefined ? '-' : clfQuote(referer)}" ` +
+    `"${agent === undefined ? '-' : clfQuote(agent)}" ${info.durationMs.toFixed(3)}\n`
+  );
+}
+
+export function formatJson(info: ResponseInfo): string {
+  const { req } = info;
+  return (
+    JSON.stringify({
+      time: new Date().toISOString(),
+      remote: req.remoteAddress,
+      method: req.method,
+      path: req.path,
+      query: req.query || undefined,
+      status: info.code,
+      bytes: info.bytes,
+      duration_ms: Math.round(info.durationMs * 1000) / 1000,
+      user_agent: req.headers.get('user-agent'),
+      referer: req.headers.get('referer'),
+    }) + '\n'
+  );
+}
+
+/** An access log writing to `out` (stdout by default). */
+export function accessLog(format: LogFormat, out: Writable = process.stdout, maxBuffer = DEFAULT_LOG_BUFFER): AccessLog {
+  const fmt = format === 'json' ? formatJson : formatCombined;
+  let pending = '';
+  let scheduled = false;
+  let blocked = false;
+  let dropped = 0;
+
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.length === 0 || blocked) return;
+    const text = pending;
+    pending = '';
+    if (!out.write(text)) {
+      blocked = true;
+      out.once('drain', () => {
+        blocked = false;
+        flush();
+      });
+    }
+  };
+
+  return {
+    record(info) {
+      const line = fmt(info);
+      if (pending.length + line.length > maxBuffer) {
+        dropped++;
+        return;
+      }
+      pending += line;
+      if (!scheduled && !blocked) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    get dropped() {
+      return dropped;
+    },
+    flush,
+  };
+}
