@@ -6,7 +6,7 @@
  * abstraction layers may cost a little, not a lot.
  *
  *   npm run build && node bench/echo.mjs [--quick] [--runs 3] [--duration 10]
- *     [--warmup 2] [--quiet-wait 30] [--connections 50] [--batch 16]
+ *     [--warmup 2] [--quiet-wait 30] [--redo 2] [--connections 50] [--batch 16]
  */
 import { join } from 'node:path';
 import { runComparison } from './lib/compare.mjs';
@@ -14,8 +14,9 @@ import { nodeClientLoad } from './lib/load.mjs';
 import { COMMON_FLAGS, integerFlag, parseBenchOptions } from './lib/options.mjs';
 import { BENCH_DIR, requireBuilt } from './lib/paths.mjs';
 
-const USAGE = `usage: node bench/echo.mjs ${COMMON_FLAGS}
-                          [--connections C (50)] [--batch B (16)]`;
+const USAGE = `usage: node bench/echo.mjs [options]
+  ${COMMON_FLAGS}
+  [--connections C (50)] [--batch B (16)]`;
 
 const options = parseBenchOptions({
   usage: USAGE,

@@ -10,7 +10,7 @@
  *   write.
  *
  *   npm run build && node bench/http.mjs [--quick] [--runs 3] [--duration 10]
- *     [--warmup 2] [--quiet-wait 30] [--connections 50] [--pipeline 16]
+ *     [--warmup 2] [--quiet-wait 30] [--redo 2] [--connections 50] [--pipeline 16]
  *     [--scenario keep-alive|pipelined] [--stand-in]
  *
  * --stand-in runs node:http in weft's place: a check of the harness's
@@ -25,9 +25,9 @@ import { COMMON_FLAGS, integerFlag, parseBenchOptions } from './lib/options.mjs'
 import { BENCH_DIR, REPO_ROOT, fail, requireCommand } from './lib/paths.mjs';
 import { describeWrkErrors, wrkLoad } from './lib/wrk.mjs';
 
-const USAGE = `usage: node bench/http.mjs ${COMMON_FLAGS}
-                          [--connections C (50)] [--pipeline P (16)]
-                          [--scenario keep-alive|pipelined (both)] [--stand-in]
+const USAGE = `usage: node bench/http.mjs [options]
+  ${COMMON_FLAGS}
+  [--connections C (50)] [--pipeline P (16)] [--scenario keep-alive|pipelined (both)] [--stand-in]
   --stand-in  run node:http in weft's place, to check the plumbing before weft's HTTP server exists`;
 
 const SCENARIOS = ['keep-alive', 'pipelined'];

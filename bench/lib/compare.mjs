@@ -22,7 +22,7 @@
 import { SERVER_CPU, LOAD_CPU, canPin, pinningSummary } from './pinning.mjs';
 import { environment, formatNumber, formatReport, writeJsonReport } from './report.mjs';
 import { systemBusySeconds } from './procstat.mjs';
-import { waitForQuiet } from './quiet.mjs';
+import { QUIET_BELOW, waitForQuiet } from './quiet.mjs';
 import { startServer } from './server.mjs';
 import { ratio, summarize } from './stats.mjs';
 
@@ -36,29 +36,40 @@ import { ratio, summarize } from './stats.mjs';
  * @param {string} options.unit of the measured value ("msg/s", "req/s")
  * @param {ServerEntry[]} options.servers the subject first
  * @param {Scenario[]} options.scenarios
- * @param {{ runs: number, durationS: number, warmupS: number, quietWaitS: number }} options.options
+ * @param {{ runs: number, durationS: number, warmupS: number, quietWaitS: number, redo: number }} options.options
  * @param {object} [options.settings] benchmark-specific settings, recorded in the JSON
  */
 export async function runComparison({ name, title, unit, servers, scenarios, options, settings = {} }) {
-  const { runs, durationS, warmupS, quietWaitS } = options;
+  const { runs, durationS, warmupS, quietWaitS, redo } = options;
   canPin(SERVER_CPU);
   canPin(LOAD_CPU);
   const startedAt = new Date().toISOString();
   const results = [];
   for (const scenario of scenarios) {
-    const perServer = servers.map(() => ({ runs: [], failures: [] }));
+    const perServer = servers.map(() => ({ runs: [], discarded: [], failures: [] }));
     for (let run = 1; run <= runs; run++) {
       for (const [i, server] of servers.entries()) {
         const label = `[${name}] ${scenario.name} · run ${run}/${runs} · ${server.name}`;
-        try {
-          await waitForQuiet(quietWaitS);
-          const result = await runOnce(server, scenario, durationS, warmupS);
+        for (let attempt = 0; ; attempt++) {
+          let result;
+          try {
+            await waitForQuiet(quietWaitS);
+            result = await runOnce(server, scenario, durationS, warmupS);
+          } catch (error) {
+            perServer[i].failures.push({ run, error: error.message });
+            console.error(`${label}: FAILED\n  ${error.message.replaceAll('\n', '\n  ')}`);
+            break;
+          }
+          const cpu = `CPU: server ${percent(result.serverCpu)}, load ${percent(result.loadCpu)}, other ${percent(result.otherCpu)}`;
+          const disturbed = result.otherCpu !== null && result.otherCpu > QUIET_BELOW;
+          if (disturbed && attempt < redo) {
+            perServer[i].discarded.push({ run, ...result });
+            console.error(`${label}: ${formatNumber(result.value)} ${unit} (${cpu}): disturbed, redoing`);
+            continue;
+          }
           perServer[i].runs.push({ run, ...result });
-          const cpu = ` (CPU: server ${percent(result.serverCpu)}, load ${percent(result.loadCpu)}, other ${percent(result.otherCpu)})`;
-          console.error(`${label}: ${formatNumber(result.value)} ${unit}${cpu}`);
-        } catch (error) {
-          perServer[i].failures.push({ run, error: error.message });
-          console.error(`${label}: FAILED\n  ${error.message.replaceAll('\n', '\n  ')}`);
+          console.error(`${label}: ${formatNumber(result.value)} ${unit} (${cpu})`);
+          break;
         }
       }
     }
@@ -74,6 +85,7 @@ export async function runComparison({ name, title, unit, servers, scenarios, opt
     durationS,
     warmupS,
     quietWaitS,
+    redo,
     pinning: pinningSummary(),
     settings,
     environment: environment(),
@@ -121,6 +133,7 @@ function summarizeScenario(scenario, servers, perServer) {
       loadCpuMedian: medianOf(perServer[i].runs.map((r) => r.loadCpu)),
       otherCpuMax: maxOf(perServer[i].runs.map((r) => r.otherCpu)),
       runs: perServer[i].runs,
+      discarded: perServer[i].discarded,
       failures: perServer[i].failures,
     })),
     ratios: servers.slice(1).map((competitor, j) => ({

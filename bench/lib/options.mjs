@@ -7,8 +7,10 @@
  *                  so the JIT and the kernel's socket buffers settle first
  *   --quiet-wait S before each run, wait up to S seconds for the machine to
  *                  be idle (30; 0 skips the check), see quiet.mjs
+ *   --redo N       repeat a run up to N times when other processes used more
+ *                  than 15% of a core during it (2; 0 keeps every run)
  *   --quick        smoke test: 1 run of 3 s after 1 s of warm-up, no quiet
- *                  wait; explicit flags still win
+ *                  wait, no redo; explicit flags still win
  *   --help
  *
  * A benchmark adds its own flags through `extra` (node:util parseArgs
@@ -17,10 +19,10 @@
 import { parseArgs } from 'node:util';
 
 /** The shared flags, for benchmarks' usage lines. */
-export const COMMON_FLAGS = '[--quick] [--runs N (3)] [--duration S (10)] [--warmup S (2)] [--quiet-wait S (30)]';
+export const COMMON_FLAGS = '[--quick] [--runs N (3)] [--duration S (10)] [--warmup S (2)] [--quiet-wait S (30)] [--redo N (2)]';
 
-const DEFAULTS = { runs: 3, duration: 10, warmup: 2, 'quiet-wait': 30 };
-const QUICK = { runs: 1, duration: 3, warmup: 1, 'quiet-wait': 0 };
+const DEFAULTS = { runs: 3, duration: 10, warmup: 2, 'quiet-wait': 30, redo: 2 };
+const QUICK = { runs: 1, duration: 3, warmup: 1, 'quiet-wait': 0, redo: 0 };
 
 export function parseBenchOptions({ usage, extra = {} }) {
   let values;
@@ -31,6 +33,7 @@ export function parseBenchOptions({ usage, extra = {} }) {
         duration: { type: 'string' },
         warmup: { type: 'string' },
         'quiet-wait': { type: 'string' },
+        redo: { type: 'string' },
         quick: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
         ...extra,
@@ -58,6 +61,7 @@ export function parseBenchOptions({ usage, extra = {} }) {
     durationS: number('duration', 1),
     warmupS: number('warmup', 0),
     quietWaitS: number('quiet-wait', 0),
+    redo: Math.floor(number('redo', 0)),
     quick: values.quick,
     values,
   };

@@ -2,11 +2,16 @@
  * Waiting for a quiet machine. On a shared box (other people's test suites,
  * a compiler), a run that starts while something else keeps a core busy
  * measures the neighbour as much as the server. Before each run the harness
- * samples the machine's CPU use and waits, up to a limit, until it is idle.
+ * samples the machine's CPU use and waits, up to a limit, until it is idle;
+ * after it, a run during which others used more than QUIET_BELOW counts as
+ * disturbed and is repeated (see compare.mjs).
  */
 import { systemBusySeconds } from './procstat.mjs';
 
-/** Busy share of one core (all CPUs together) below which the machine counts as quiet. */
+/**
+ * Share of one core (all CPUs together) that other processes may use while
+ * the machine still counts as quiet, before a run and during one.
+ */
 export const QUIET_BELOW = 0.15;
 /** Length of one sample, in milliseconds. */
 const SAMPLE_MS = 1000;

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO_ROOT, RESULTS_DIR } from './paths.mjs';
+import { QUIET_BELOW } from './quiet.mjs';
 import { relativeSpread } from './stats.mjs';
 
 /** 1234567.8 -> "1,234,568"; small numbers keep 2 significant decimals. */
@@ -23,9 +24,6 @@ export function formatRatio(r) {
 function formatPercent(fraction) {
   return fraction === null || fraction === undefined ? '-' : `${(fraction * 100).toFixed(fraction < 0.1 ? 1 : 0)}%`;
 }
-
-/** Other processes' CPU use (share of one core) above which a report warns that runs were disturbed. */
-export const BUSY_MACHINE_WARNING = 0.15;
 
 /** Rows of cells as text, columns padded; `align` holds 'l' or 'r' per column. */
 export function formatTable(rows, align) {
@@ -53,7 +51,7 @@ export function formatReport(report) {
     `${runs} run(s) × ${durationS} s (+${warmupS} s warm-up) per server, interleaved; ${pinning}`,
     '',
   ];
-  const rows = [['scenario', 'server', 'median', 'min – max', 'spread', 'server CPU', 'load CPU', 'other CPU', 'failed']];
+  const rows = [['scenario', 'server', 'median', 'min – max', 'spread', 'server CPU', 'load CPU', 'other CPU', 'redone', 'failed']];
   for (const scenario of report.scenarios) {
     scenario.servers.forEach((server, i) => {
       const s = server.summary;
@@ -66,18 +64,20 @@ export function formatReport(report) {
         formatPercent(server.serverCpuMedian),
         formatPercent(server.loadCpuMedian),
         formatPercent(server.otherCpuMax),
+        server.discarded.length === 0 ? '' : String(server.discarded.length),
         server.failures.length === 0 ? '' : String(server.failures.length),
       ]);
     });
   }
-  lines.push(formatTable(rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
+  lines.push(formatTable(rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']));
   lines.push('');
   const ratioRows = [['scenario', 'ratio', 'median', 'worst – best', 'target']];
   for (const scenario of report.scenarios) {
     for (const r of scenario.ratios) {
       let target = '';
       if (r.target !== undefined) {
-        const verdict = r.ratio === null ? 'no data' : r.ratio.median >= r.target ? 'met' : 'NOT met';
+        let verdict = r.ratio === null ? 'no data' : r.ratio.median >= r.target ? 'met' : 'NOT met';
+        if (scenario.servers.some((server) => (server.otherCpuMax ?? 0) > QUIET_BELOW)) verdict += ' (disturbed)';
         target = `≥ ${r.target}×: ${verdict}`;
       }
       ratioRows.push([
@@ -94,10 +94,11 @@ export function formatReport(report) {
   lines.push(
     'spread: (max − min) ÷ median. server / load CPU: median share of one core used during the measured runs;',
     'a server near 100% was the bottleneck; a load generator near 100% may have capped the faster server,',
-    'which pulls the ratio toward 1×. other CPU: the most that everything else on the machine used in any run.',
+    'which pulls the ratio toward 1×. other CPU: the most that everything else on the machine used in any run;',
+    `runs where it exceeded ${formatPercent(QUIET_BELOW)} were redone (up to --redo times each; the JSON keeps them).`,
   );
   const busiest = Math.max(0, ...report.scenarios.flatMap((s) => s.servers.map((server) => server.otherCpuMax ?? 0)));
-  if (busiest > BUSY_MACHINE_WARNING) {
+  if (busiest > QUIET_BELOW) {
     lines.push(
       `warning: other processes used up to ${formatPercent(busiest)} of a core during the runs;`,
       'these numbers are disturbed. Rerun on a quiet machine, or with more --runs.',
