@@ -5,6 +5,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { BodyReader } from '../http/types.js';
+import { giveBuffer, takeBuffer } from './buffer-pool.js';
 import type { BodyPlan } from './multipart.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -25,10 +26,13 @@ export class FileChangedError extends Error {
  * The reader owns `fh` from now on and closes it in close(), which its owner
  * calls exactly once, read to the end or not.
  *
- * Buffer reuse: every chunk is a view of one buffer that the next read()
- * overwrites. That is safe because the response writer awaits each write
- * until the bytes are handed to the OS before it calls read() again; a
- * consumer that keeps chunks past the next read() must copy them.
+ * Buffers: two, used in turn. While the writer sends the chunk in one, the
+ * next chunk is read ahead into the other, so disk and network overlap as
+ * they do with a stream's read-ahead. A chunk stays valid until the read()
+ * after the one that returned it: the response writer awaits each write
+ * until the bytes are handed to the OS before it calls read() again, so a
+ * buffer is never refilled while still being sent. A consumer that keeps
+ * chunks longer must copy them.
  *
  * Size changes: a read that ends early means the file shrank; a read that
  * returns more than the range's end, where the range ends at the file's size
@@ -42,54 +46,92 @@ export function fileBody(fh: FileHandle, plan: BodyPlan, fileSize: number, buffe
   const pieces = plan.pieces;
   let largest = 0;
   for (const p of pieces) if (!Buffer.isBuffer(p)) largest = Math.max(largest, p.end - p.start);
-  // Room for a whole small range plus the byte that detects growth.
-  const buf = Buffer.allocUnsafe(Math.max(1, Math.min(bufferBytes, largest + 1)));
-  let index = 0;
+  // Chunks of up to `chunkBytes`, plus room for the byte that detects growth.
+  const chunkBytes = Math.max(1, Math.min(bufferBytes, largest));
+  const bufLength = chunkBytes + 1;
+  const buffers: (Buffer | null)[] = [null, null]; // allocated on first use: a small file needs one
+  // Full-size buffers come from the pool; smaller ones fit one file and are left to the GC.
+  const pooled = chunkBytes === bufferBytes;
+  let reading = false;
+  let turn = 0;
+  let index = 0; // current piece
   let pos = -1; // read position inside pieces[index], when it is a range
+  let ahead: Promise<Buffer> | null = null; // the next chunk, being read ahead
+
+  /** Produces the next chunk into buffers[which]. Calls never overlap: each starts after the previous one settled. */
+  const produce = async (h: FileHandle, which: number): Promise<Buffer> => {
+    while (index < pieces.length) {
+      const piece = pieces[index]!;
+      if (Buffer.isBuffer(piece)) {
+        index++;
+        return piece;
+      }
+      if (pos < 0) pos = piece.start;
+      const remaining = piece.end - pos;
+      if (remaining === 0) {
+        index++;
+        pos = -1;
+        continue;
+      }
+      const buf = (buffers[which] ??= pooled ? takeBuffer(bufLength) : Buffer.allocUnsafe(bufLength));
+      const { bytesRead } = await h.read(buf, 0, readSize(remaining, chunkBytes, piece.end === fileSize), pos);
+      if (bytesRead === 0) throw new FileChangedError('file shrank while being sent');
+      if (bytesRead > remaining) throw new FileChangedError('file grew while being sent');
+      pos += bytesRead;
+      if (pos === piece.end) {
+        index++;
+        pos = -1;
+      }
+      return buf.subarray(0, bytesRead);
+    }
+    return EMPTY;
+  };
 
   return {
     length: plan.length,
     read: async (): Promise<Buffer> => {
-      if (handle === null) throw new Error('read() after close()');
-      while (index < pieces.length) {
-        const piece = pieces[index]!;
-        if (Buffer.isBuffer(piece)) {
-          index++;
-          return piece;
-        }
-        if (pos < 0) pos = piece.start;
-        const remaining = piece.end - pos;
-        if (remaining === 0) {
-          index++;
-          pos = -1;
-          continue;
-        }
-        const { bytesRead } = await handle.read(buf, 0, readSize(remaining, buf.length, piece.end === fileSize), pos);
-        if (bytesRead === 0) throw new FileChangedError('file shrank while being sent');
-        if (bytesRead > remaining) throw new FileChangedError('file grew while being sent');
-        pos += bytesRead;
-        return buf.subarray(0, bytesRead);
+      const h = handle;
+      if (h === null) throw new Error('read() after close()');
+      reading = true;
+      let chunk: Buffer;
+      try {
+        chunk = await (ahead ?? produce(h, turn));
+      } finally {
+        reading = false;
       }
-      return EMPTY;
+      turn ^= 1;
+      ahead = null;
+      if (index < pieces.length && handle !== null) {
+        // Read ahead into the other buffer; a failure surfaces at the next read().
+        ahead = produce(handle, turn);
+        ahead.catch(() => undefined);
+      }
+      return chunk;
     },
     close: async (): Promise<void> => {
       const h = handle;
       handle = null;
-      await h?.close();
+      if (h === null) return;
+      // FileHandle.close() waits for a read ahead still in flight.
+      await h.close();
+      // The writer is done with every chunk by now. A read() still pending
+      // (close() called during it, against the contract) keeps its buffers.
+      if (pooled && !reading) {
+        for (const b of buffers) if (b !== null) giveBuffer(b);
+      }
+      buffers[0] = buffers[1] = null;
     },
   };
 }
 
 /**
- * How much to ask of the next read. When the range ends at the end of the
- * file, the last read asks for one byte more, which only arrives if the file
- * grew; a remainder of exactly one buffer is split so that such a last read
- * happens at all.
+ * How much to ask of the next read: a chunk, or what is left of the range.
+ * When the range ends at the end of the file, the last read asks for one
+ * byte more (buffers have room for it), which only arrives if the file grew.
  */
-function readSize(remaining: number, bufLength: number, atEof: boolean): number {
-  if (remaining < bufLength) return atEof ? remaining + 1 : remaining;
-  if (remaining === bufLength && atEof) return remaining - 1;
-  return bufLength;
+function readSize(remaining: number, chunk: number, atEof: boolean): number {
+  if (remaining > chunk) return chunk;
+  return atEof ? remaining + 1 : remaining;
 }
 
 /**

@@ -22,6 +22,12 @@ export const DEFAULT_CACHE_MAX_FILE_BYTES = 1024 * 1024;
 export const DEFAULT_READ_BUFFER_BYTES = 256 * 1024;
 
 /**
+ * Most memory kept in free read buffers for reuse (bytes): 64 buffers of the
+ * default size, enough for 32 downloads at once without allocating.
+ */
+export const READ_BUFFER_POOL_BYTES = 16 * 1024 * 1024;
+
+/**
  * A file modified less than this long ago (ms) is served but not cached: file
  * timestamps are coarse (a few ms on Linux), so a write in the same tick as
  * the stat that keyed the entry would leave the cache stale for good ("racy
