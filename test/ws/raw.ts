@@ -9,7 +9,7 @@ import type * as net from 'node:net';
 import { connect } from '../support.js';
 
 export const GOOD_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
-export const GOOD_ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+x0o=';
+export const GOOD_ACCEPT = 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=';
 
 export type FrameSpec = {
   opcode: number;

@@ -1,0 +1,115 @@
+/**
+ * Not a test: echo throughput of weft's WebSocket server against `ws`'s,
+ * printed, not asserted. Each server runs in its own process; the load is
+ * `ws` clients in another process, each connection keeping --inflight
+ * messages in flight (sends a batch, waits for all echoes, repeats).
+ *
+ *   node --import tsx test/ws/bench-echo.ts [--size 32] [--inflight 64] [--connections 8] [--duration 5]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import WebSocket, { WebSocketServer } from 'ws';
+
+const { values } = parseArgs({
+  options: {
+    role: { type: 'string', default: 'main' },
+    server: { type: 'string', default: 'weft' },
+    port: { type: 'string', default: '0' },
+    size: { type: 'string', default: '32' },
+    inflight: { type: 'string', default: '64' },
+    connections: { type: 'string', default: '8' },
+    duration: { type: 'string', default: '5' },
+    deflate: { type: 'boolean', default: false },
+  },
+});
+
+async function runServer(): Promise<void> {
+  if (values.server === 'ws') {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: values.deflate });
+    wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
+    wss.on('listening', () => console.log(`listening on 127.0.0.1:${(wss.address() as { port: number }).port}`));
+    return;
+  }
+  const { createServer } = await import('../../src/http/server.js');
+  const { websocket } = await import('../../src/ws/index.js');
+  const server = createServer(
+    websocket(
+      async (ws) => {
+        for await (const msg of ws) await ws.send(msg.data);
+      },
+      { perMessageDeflate: values.deflate },
+    ),
+  );
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  console.log(`listening on 127.0.0.1:${server.port}`);
+}
+
+async function runClient(): Promise<void> {
+  const port = Number(values.port);
+  const size = Number(values.size);
+  const inflight = Number(values.inflight);
+  const payload = Buffer.alloc(size, 0x61);
+  const durationMs = Number(values.duration) * 1000;
+  let count = 0;
+  let running = true;
+  const conns = await Promise.all(
+    Array.from({ length: Number(values.connections) }, async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: values.deflate });
+      await new Promise((r, j) => {
+        ws.once('open', r);
+        ws.once('error', j);
+      });
+      return ws;
+    }),
+  );
+  const t0 = Date.now() + 500; // warm-up
+  for (const ws of conns) {
+    let pending = 0;
+    const batch = (): void => {
+      pending = inflight;
+      for (let i = 0; i < inflight; i++) ws.send(payload, { binary: true });
+    };
+    ws.on('message', () => {
+      if (Date.now() >= t0) count++;
+      if (--pending === 0 && running) batch();
+    });
+    batch();
+  }
+  await new Promise((r) => setTimeout(r, 500 + durationMs));
+  running = false;
+  console.log(`RESULT ${Math.round(count / (durationMs / 1000))}`);
+  for (const ws of conns) ws.terminate();
+}
+
+function startChild(args: string[]): { child: ChildProcess; line: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = new Promise<string>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(listening on \S+|RESULT \d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+  });
+  return { child, line };
+}
+
+async function main(): Promise<void> {
+  for (const server of ['ws', 'weft']) {
+    const s = startChild(['--role', 'server', '--server', server, ...(values.deflate ? ['--deflate'] : [])]);
+    const port = /:(\d+)/.exec(await s.line)![1]!;
+    const c = startChild([
+      '--role', 'client', '--port', port,
+      '--size', values.size!, '--inflight', values.inflight!,
+      '--connections', values.connections!, '--duration', values.duration!,
+      ...(values.deflate ? ['--deflate'] : []),
+    ]);
+    const result = await c.line;
+    console.log(`${server.padEnd(5)} size=${values.size} inflight=${values.inflight} conns=${values.connections}: ${result.split(' ')[1]} msg/s`);
+    s.child.kill();
+  }
+}
+
+if (values.role === 'server') await runServer();
+else if (values.role === 'client') await runClient();
+else await main();
