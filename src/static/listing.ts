@@ -3,10 +3,11 @@
  * bounded concurrency), rendered as HTML for browsers or as JSON for
  * `Accept: application/json`.
  */
-import { opendir, stat } from 'node:fs/promises';
+import { opendir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseWeightedList } from '../http/fields.js';
 import { LISTING_STAT_CONCURRENCY, MAX_LISTING_ENTRIES } from './options.js';
+import { isInside } from './locate.js';
 import { encodePathSegment } from './request-path.js';
 
 export type ListingEntry = {
@@ -27,10 +28,18 @@ export type Listing = {
 
 /**
  * Reads the directory at `dir` (a real path inside the root). Names starting
- * with "." are left out unless `showDotfiles`.
+ * with "." are left out unless `showDotfiles`; so are symlinks whose target
+ * is not inside `realRoot` (null: symlinks may lead anywhere), whose size
+ * and date are not ours to show.
  */
-export async function readListing(dir: string, showDotfiles: boolean, limit = MAX_LISTING_ENTRIES): Promise<Listing> {
+export async function readListing(
+  dir: string,
+  showDotfiles: boolean,
+  realRoot: string | null,
+  limit = MAX_LISTING_ENTRIES,
+): Promise<Listing> {
   const names: string[] = [];
+  const links = new Set<string>();
   let truncated = false;
   // opendir streams entries: a huge directory costs `limit` names, not all of them.
   const handle = await opendir(dir);
@@ -42,6 +51,7 @@ export async function readListing(dir: string, showDotfiles: boolean, limit = MA
         break;
       }
       names.push(dirent.name);
+      if (dirent.isSymbolicLink()) links.add(dirent.name);
     }
   } finally {
     // Breaking out of for-await closes the handle; closing it again would throw.
@@ -50,7 +60,8 @@ export async function readListing(dir: string, showDotfiles: boolean, limit = MA
   const entries: ListingEntry[] = [];
   for (let i = 0; i < names.length; i += LISTING_STAT_CONCURRENCY) {
     const batch = names.slice(i, i + LISTING_STAT_CONCURRENCY);
-    entries.push(...(await Promise.all(batch.map((name) => describeEntry(dir, name)))));
+    const described = await Promise.all(batch.map((name) => describeEntry(dir, name, links.has(name) ? realRoot : null)));
+    for (const e of described) if (e !== null) entries.push(e);
   }
   entries.sort((a, b) => {
     const da = a.type === 'directory' ? 0 : 1;
@@ -61,10 +72,21 @@ export async function readListing(dir: string, showDotfiles: boolean, limit = MA
   return { entries, truncated };
 }
 
-/** Follows symlinks, as a request for the entry would. */
-async function describeEntry(dir: string, name: string): Promise<ListingEntry> {
+/**
+ * Follows symlinks, as a request for the entry would; null for a symlink
+ * leading outside `realRoot` (when given).
+ */
+async function describeEntry(dir: string, name: string, realRoot: string | null): Promise<ListingEntry | null> {
+  const path = join(dir, name);
+  if (realRoot !== null) {
+    try {
+      if (!isInside(await realpath(path), realRoot)) return null;
+    } catch {
+      return null; // a broken link
+    }
+  }
   try {
-    const st = await stat(join(dir, name));
+    const st = await stat(path);
     const type = st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
     return { name, type, size: type === 'file' ? st.size : null, mtimeMs: st.mtimeMs };
   } catch {

@@ -171,7 +171,7 @@ async function serveDirectory(site: Site, req: HTTPReq, path: RequestPath, dirPa
     if (found.kind === 'forbidden') throw refusal(403);
   }
   if (!listing) throw refusal(404);
-  const entries = await readListing(dirPath, dotfiles === 'allow');
+  const entries = await readListing(dirPath, dotfiles === 'allow', await site.realRoot());
   const urlPath = path.segments.length === 0 ? '/' : `/${path.segments.join('/')}/`;
   const json = prefersJson(req.headers.get('accept'));
   const text = json ? renderJsonListing(urlPath, entries) : renderHtmlListing(urlPath, entries);

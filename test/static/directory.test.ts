@@ -88,6 +88,15 @@ describe('directory URLs', () => {
     assert.match(json.entries[1].mtime, /^\d{4}-\d\d-\d\dT/);
   });
 
+  test('symlinks leading outside the root are not listed; those inside are', async () => {
+    const r = await call(serveStatic(site.root, { index: false }), 'GET', '/', { Accept: 'application/json' });
+    const names = JSON.parse(r.body.toString()).entries.map((e: { name: string }) => e.name);
+    assert.ok(names.includes('link-in.txt') && names.includes('sub-link'));
+    assert.ok(!names.includes('link-out.txt') && !names.includes('dir-out') && !names.includes('evil'), names.join());
+    const all = await call(serveStatic(site.root, { index: false, followSymlinksOutside: true }), 'GET', '/', { Accept: 'application/json' });
+    assert.ok(JSON.parse(all.body.toString()).entries.some((e: { name: string }) => e.name === 'link-out.txt'));
+  });
+
   test('dotfiles: allow shows them in listings', async () => {
     const r = await call(serveStatic(site.root, { dotfiles: 'allow' }), 'GET', '/sub/', { Accept: 'application/json' });
     assert.ok(JSON.parse(r.body.toString()).entries.some((e: { name: string }) => e.name === '.hidden'));
@@ -110,7 +119,7 @@ describe('directory URLs', () => {
     const dir = join(site.base, 'many');
     mkdirSync(dir);
     for (let i = 0; i < 30; i++) writeFileSync(join(dir, `f${i}`), '');
-    const l = await readListing(dir, false, 10);
+    const l = await readListing(dir, false, null, 10);
     assert.equal(l.entries.length, 10);
     assert.equal(l.truncated, true);
   });
