@@ -23,6 +23,8 @@ export type Harness = {
   close(): Promise<void>;
   /** Requests that reached the handler. */
   requests: HTTPReq[];
+  /** Connections handed to an upgrade handler, in order (for memory counters). */
+  upgraded: Conn[];
 };
 
 export async function serve(handler: Handler): Promise<Harness> {
@@ -30,6 +32,7 @@ export async function serve(handler: Handler): Promise<Harness> {
   const shutdown = new AbortController();
   const running = new Set<Promise<void>>();
   const requests: HTTPReq[] = [];
+  const upgraded: Conn[] = [];
   let stopped = false;
 
   const acceptLoop = async (): Promise<void> => {
@@ -72,6 +75,7 @@ export async function serve(handler: Handler): Promise<Harness> {
     }
     if (res.code === 101 && res.upgrade !== undefined) {
       await conn.write(Buffer.from(formatHead(101, res.headers) + '\r\n', 'latin1'));
+      upgraded.push(conn);
       await res.upgrade(conn, buf, shutdown.signal);
       return;
     }
@@ -89,6 +93,7 @@ export async function serve(handler: Handler): Promise<Harness> {
   return {
     port: listener.port,
     requests,
+    upgraded,
     idle,
     close: async () => {
       if (!stopped) {
