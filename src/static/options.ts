@@ -57,6 +57,11 @@ export const DEFAULT_CACHE_CONTROL = 'public, max-age=0';
 export type DotfilesPolicy = 'ignore' | 'allow' | 'deny';
 
 export type StaticOptions = {
+  /**
+   * URL path the root is mounted at ("/assets"): requests outside it get 404,
+   * and "/assets/app.js" names <root>/app.js. Default "" (the whole URL space).
+   */
+  prefix?: string;
   /** File served for a directory URL ("/dir/"); false: none. Default "index.html". */
   index?: string | false;
   /** HTML (or JSON, on Accept: application/json) listing of directories without an index. Default true. */
@@ -96,6 +101,7 @@ export type StaticOptions = {
 
 /** Options with every default applied. */
 export type StaticSettings = {
+  readonly prefix: string;
   readonly index: string | false;
   readonly listing: boolean;
   readonly dotfiles: DotfilesPolicy;
@@ -119,7 +125,12 @@ export function resolveOptions(o: StaticOptions = {}): StaticSettings {
   if (dotfiles !== 'ignore' && dotfiles !== 'allow' && dotfiles !== 'deny') {
     throw new TypeError(`serveStatic: dotfiles must be "ignore", "allow" or "deny"`);
   }
+  const prefix = o.prefix ?? '';
+  if (prefix !== '' && (!prefix.startsWith('/') || prefix.includes('?') || prefix.includes('#'))) {
+    throw new TypeError(`serveStatic: prefix must be a URL path starting with "/", got ${JSON.stringify(prefix)}`);
+  }
   return {
+    prefix,
     index,
     listing: o.listing ?? true,
     dotfiles,

@@ -9,6 +9,7 @@ import { basename, resolve, sep } from 'node:path';
 import { bodyFromBuffer } from '../http/body.js';
 import { HTTPError } from '../http/errors.js';
 import type { Handler, HTTPReq, HTTPRes } from '../http/types.js';
+import { evaluatePreconditions } from './conditional.js';
 import { cacheDelete, cacheLookup, cacheStore, createFileCache, isCacheable, isSameFile, type FileCache } from './file-cache.js';
 import { readWholeFile } from './file-body.js';
 import { prefersJson, readListing, renderHtmlListing, renderJsonListing } from './listing.js';
@@ -25,6 +26,8 @@ const ALLOW = 'GET, HEAD, OPTIONS';
 /** What one request needs of the handler's state. */
 type Site = {
   readonly root: string;
+  /** Decoded segments of the mount prefix. */
+  readonly prefix: readonly string[];
   readonly settings: StaticSettings;
   readonly cache: FileCache | null;
   /** The root's real path (symlinks resolved); null when symlinks may lead anywhere. */
@@ -45,6 +48,7 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
   let realRoot: Promise<string> | null = null;
   const site: Site = {
     root: rootPath,
+    prefix: prefixSegments(settings.prefix),
     settings,
     cache: settings.cache && settings.cacheMaxBytes > 0 ? createFileCache(settings.cacheMaxBytes, settings.cacheMaxFileBytes) : null,
     realRoot: (refresh = false) => {
@@ -69,7 +73,7 @@ async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
     if (method === 'OPTIONS') return { code: 204, headers: { Allow: ALLOW, ...NOSNIFF } };
     throw new HTTPError(405, undefined, { headers: { Allow: ALLOW, ...NOSNIFF } });
   }
-  const path = parseRequestPath(req.path);
+  const path = withinPrefix(parseRequestPath(req.path), site.prefix);
   const refused = dotfileStatus(path.segments, site.settings.dotfiles);
   if (refused !== 0) throw refusal(refused);
 
@@ -91,7 +95,7 @@ async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
       }
       return serveFile(site, req, found, fsPath);
     case 'directory':
-      if (!path.trailingSlash) return redirectToDirectory(path, req.query);
+      if (!path.trailingSlash) return redirectToDirectory([...site.prefix, ...path.segments], req.query);
       return serveDirectory(site, req, path, found.path, fsPath);
     case 'forbidden':
       throw refusal(403);
@@ -139,20 +143,23 @@ async function serveFile(site: Site, req: HTTPReq, found: Located & { kind: 'fil
   let fh: typeof found.fh | null = found.fh;
   try {
     const { settings, cache } = site;
-    let st = found.stat;
     const contentType = contentTypeFor(basename(key));
-    // Only a GET fills the cache: a HEAD reads no file data.
-    if (cache !== null && req.method === 'GET' && isCacheable(cache, st)) {
-      const bytes = await readWholeFile(fh, st.size);
+    let rep = describeFile(found.stat, contentType, settings);
+    // Only a GET that will send data fills the cache: HEAD, 304 and 412 read no file data.
+    if (
+      cache !== null &&
+      req.method === 'GET' &&
+      isCacheable(cache, found.stat) &&
+      evaluatePreconditions(req.method, req.headers, rep.validators) === 'proceed'
+    ) {
+      const bytes = await readWholeFile(fh, found.stat.size);
       if (bytes !== null) {
-        const rep = describeFile(st, contentType, settings);
-        cacheStore(cache, { path: key, stamp: st, bytes, rep });
+        cacheStore(cache, { path: key, stamp: found.stat, bytes, rep });
         return await respondWithRepresentation(req, rep, { bytes }, settings.readBufferBytes);
       }
       // It changed while we read it: describe it as it is now and stream it, uncached.
-      st = await fh.stat();
+      rep = describeFile(await fh.stat(), contentType, settings);
     }
-    const rep = describeFile(st, contentType, settings);
     const source = { fh };
     fh = null; // respondWithRepresentation owns it now
     return await respondWithRepresentation(req, rep, source, settings.readBufferBytes);
@@ -172,7 +179,8 @@ async function serveDirectory(site: Site, req: HTTPReq, path: RequestPath, dirPa
   }
   if (!listing) throw refusal(404);
   const entries = await readListing(dirPath, dotfiles === 'allow', await site.realRoot());
-  const urlPath = path.segments.length === 0 ? '/' : `/${path.segments.join('/')}/`;
+  const shown = [...site.prefix, ...path.segments];
+  const urlPath = shown.length === 0 ? '/' : `/${shown.join('/')}/`;
   const json = prefersJson(req.headers.get('accept'));
   const text = json ? renderJsonListing(urlPath, entries) : renderHtmlListing(urlPath, entries);
   return {
@@ -192,8 +200,8 @@ async function serveDirectory(site: Site, req: HTTPReq, path: RequestPath, dirPa
  * is rebuilt from the normalised segments, so it always starts with a single
  * "/" ("//evil.example/" would be a redirect to another host).
  */
-function redirectToDirectory(path: RequestPath, query: string): HTTPRes {
-  const location = encodePath(path.segments, true) + (query === '' ? '' : `?${query}`);
+function redirectToDirectory(segments: readonly string[], query: string): HTTPRes {
+  const location = encodePath(segments, true) + (query === '' ? '' : `?${query}`);
   return { code: 301, headers: { Location: location, ...NOSNIFF }, body: bodyFromBuffer('') };
 }
 
@@ -210,6 +218,25 @@ async function notFound(site: Site, req: HTTPReq, path: RequestPath): Promise<HT
   const found = await locateInRoot(site, key);
   if (found.kind !== 'file') throw refusal(404);
   return serveFile(site, req, found, key);
+}
+
+function prefixSegments(prefix: string): readonly string[] {
+  try {
+    return parseRequestPath(prefix || '/').segments;
+  } catch {
+    throw new TypeError(`serveStatic: invalid prefix ${JSON.stringify(prefix)}`);
+  }
+}
+
+/** The path relative to the mount prefix; 404 outside it (after normalisation: "/assets/../x" is outside). */
+function withinPrefix(path: RequestPath, prefix: readonly string[]): RequestPath {
+  if (prefix.length === 0) return path;
+  const s = path.segments;
+  if (s.length < prefix.length) throw refusal(404);
+  for (let i = 0; i < prefix.length; i++) if (s[i] !== prefix[i]) throw refusal(404);
+  // "/assets" itself is the root directory without its slash: redirected like any directory.
+  const rest = s.slice(prefix.length);
+  return { segments: rest, trailingSlash: path.trailingSlash };
 }
 
 function refusal(status: number): HTTPError {

@@ -135,6 +135,34 @@ describe('directory URLs', () => {
   });
 });
 
+describe('prefix', () => {
+  test('serves the root under a mount path', async () => {
+    for (const prefix of ['/assets', '/assets/', '/a%20b/c']) {
+      const h = serveStatic(site.root, { prefix });
+      const mount = prefix.replace(/\/$/, '');
+      assert.deepEqual((await call(h, 'GET', `${mount}/fifty.txt`)).body, site.fifty, prefix);
+      assert.equal((await call(h, 'GET', `${mount}/`)).body.toString(), '<h1>home</h1>');
+      assert.equal((await call(h, 'GET', mount)).headers['location'], `${mount}/`);
+      assert.equal((await call(h, 'GET', `${mount}/sub?x`)).headers['location'], `${mount}/sub/?x`);
+      const listing = await call(h, 'GET', `${mount}/sub/`);
+      assert.match(listing.body.toString(), new RegExp(`Index of ${decodeURIComponent(mount)}/sub/`));
+    }
+  });
+  test('paths outside the mount path → 404', async () => {
+    const h = serveStatic(site.root, { prefix: '/assets' });
+    assert.equal(await statusOf(h, 'GET', '/fifty.txt'), 404);
+    assert.equal(await statusOf(h, 'GET', '/assetsx/fifty.txt'), 404);
+    assert.equal(await statusOf(h, 'GET', '/assets/../fifty.txt'), 404);
+    assert.equal(await statusOf(h, 'GET', '/'), 404);
+    assert.equal(await statusOf(h, 'GET', '/assets/../../fifty.txt'), 400);
+  });
+  test('an invalid prefix is refused at creation', () => {
+    assert.throws(() => serveStatic(site.root, { prefix: 'assets' }), TypeError);
+    assert.throws(() => serveStatic(site.root, { prefix: '/a?b' }), TypeError);
+    assert.throws(() => serveStatic(site.root, { prefix: '/../x' }), TypeError);
+  });
+});
+
 describe('SPA fallback', () => {
   test('unknown paths without an extension get /index.html with 200', async () => {
     for (const cache of [true, false]) {
