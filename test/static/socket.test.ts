@@ -142,7 +142,7 @@ describe('raw sockets', () => {
       });
     }
     // Give the server time to notice the resets and close the files.
-    for (let i = 0; i < 50 && openFdCount() !== start; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && openFdCount() !== start; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(openFdCount(), start);
   });
 });
