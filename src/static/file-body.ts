@@ -1,6 +1,6 @@
 /**
  * BodyReaders for static files (book 9.2-9.4, 10.2): from an open file handle
- * with positional reads into one reused buffer, from bytes already in memory,
+ * with positional reads into two reused buffers, from bytes already in memory,
  * and a data-less reader for HEAD and 304 that only announces a length.
  */
 import type { FileHandle } from 'node:fs/promises';
@@ -28,11 +28,12 @@ export class FileChangedError extends Error {
  *
  * Buffers: two, used in turn. While the writer sends the chunk in one, the
  * next chunk is read ahead into the other, so disk and network overlap as
- * they do with a stream's read-ahead. A chunk stays valid until the read()
- * after the one that returned it: the response writer awaits each write
- * until the bytes are handed to the OS before it calls read() again, so a
- * buffer is never refilled while still being sent. A consumer that keeps
- * chunks longer must copy them.
+ * they do with a stream's read-ahead. A chunk stays valid until the next
+ * call of read() (which refills its buffer ahead) or close() (which returns
+ * the buffers to the pool): the response writer awaits each write until the
+ * bytes are handed to the OS before it calls read() again, so a buffer is
+ * never refilled while still being sent. A consumer that keeps chunks
+ * longer must copy them.
  *
  * Size changes: a read that ends early means the file shrank; a read that
  * returns more than the range's end, where the range ends at the file's size
