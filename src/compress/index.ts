@@ -46,5 +46,5 @@ export {
   sidecarCoding,
   sidecarPath,
 } from './precompressed.js';
-export { mergeVary, representationETag } from './representation.js';
+export { codedHeaders, mergeVary, representationETag } from './representation.js';
 export { compressResponse, withCompression } from './with-compression.js';

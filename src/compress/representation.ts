@@ -4,9 +4,10 @@
  * coding was chosen from the request (RFC 9110 §8.8.3, §12.5.5).
  */
 import { splitList } from '../http/fields.js';
-import type { HeaderValue } from '../http/types.js';
-import { joinValue } from './headers.js';
+import type { HeaderValue, ResponseHeaders } from '../http/types.js';
+import { deleteHeader, headerKey, joinValue, setHeader } from './headers.js';
 import type { EncodingChoice } from './negotiate.js';
+import type { CompressionPlan } from './plan.js';
 
 /**
  * The entity tag of a coded representation, from the identity one: the
@@ -47,4 +48,32 @@ export function mergeVary(existing: HeaderValue | undefined, field = 'Accept-Enc
   }
   if (!listed) names.push(field);
   return names.join(', ');
+}
+
+/**
+ * The header fields of a response sent as `plan` says, as a new object
+ * (`headers` is not changed): with `plan.vary`, Vary gains Accept-Encoding;
+ * with a coding, Content-Encoding is set, Content-Length removed (the
+ * caller sets the coded length when it knows it, e.g. a sidecar's size)
+ * and ETag becomes representationETag(). For a 304 (`code`), only Vary and
+ * ETag change: the 304 describes the selected representation's validators.
+ */
+export function codedHeaders(headers: ResponseHeaders | undefined, plan: CompressionPlan, code = 200): ResponseHeaders {
+  const out: ResponseHeaders = { ...headers };
+  if (plan.vary) {
+    const key = headerKey(out, 'vary');
+    setHeader(out, 'Vary', mergeVary(key === undefined ? undefined : out[key]));
+  }
+  const coding = plan.coding;
+  if (coding === 'identity' || coding === null) return out;
+  const etagKey = headerKey(out, 'etag');
+  if (etagKey !== undefined) {
+    const etag = out[etagKey];
+    if (typeof etag === 'string') out[etagKey] = representationETag(etag, coding);
+  }
+  if (code !== 304) {
+    setHeader(out, 'Content-Encoding', coding);
+    deleteHeader(out, 'content-length');
+  }
+  return out;
 }

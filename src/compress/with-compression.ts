@@ -4,13 +4,13 @@
  */
 import { bodyFromBuffer } from '../http/body.js';
 import { HTTPError } from '../http/errors.js';
-import type { BodyReader, HTTPReq, HTTPRes, Handler, ResponseHeaders } from '../http/types.js';
+import type { BodyReader, HTTPReq, HTTPRes, Handler } from '../http/types.js';
 import { compressBody, compressBuffer } from './compress-body.js';
-import { deleteHeader, headerKey, setHeader } from './headers.js';
+import { headerKey } from './headers.js';
 import { ONE_SHOT_MAX_BYTES } from './limits.js';
 import type { CompressionOptions } from './options.js';
 import { planCompression } from './plan.js';
-import { mergeVary, representationETag } from './representation.js';
+import { codedHeaders } from './representation.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -50,25 +50,14 @@ export function withCompression(handler: Handler, options: CompressionOptions = 
 export async function compressResponse(req: HTTPReq, res: HTTPRes, options: CompressionOptions = {}): Promise<HTTPRes> {
   const plan = planCompression(req, res, options);
   if (!plan.vary) return res;
-  // A copy: handlers may return one headers object for many responses.
-  const headers: ResponseHeaders = { ...res.headers };
-  const varyKey = headerKey(headers, 'vary');
-  const vary = mergeVary(varyKey === undefined ? undefined : headers[varyKey]);
-  setHeader(headers, 'Vary', vary);
+  // A new object: handlers may return one headers object for many responses.
+  const headers = codedHeaders(res.headers, plan, res.code);
   const coding = plan.coding;
   if (coding === null) {
     await res.body?.close?.();
-    throw new HTTPError(406, undefined, { headers: { Vary: vary } });
+    throw new HTTPError(406, undefined, { headers: { Vary: headers[headerKey(headers, 'vary')!]! } });
   }
   if (coding === 'identity' || res.body === undefined) return { ...res, headers };
-
-  setHeader(headers, 'Content-Encoding', coding);
-  deleteHeader(headers, 'content-length');
-  const etagKey = headerKey(headers, 'etag');
-  if (etagKey !== undefined) {
-    const etag = headers[etagKey];
-    if (typeof etag === 'string') headers[etagKey] = representationETag(etag, coding);
-  }
 
   const inner = res.body;
   let body: BodyReader;

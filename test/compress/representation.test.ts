@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mergeVary, representationETag } from '../../src/compress/representation.js';
+import { codedHeaders, mergeVary, representationETag } from '../../src/compress/representation.js';
 
 test('representationETag puts the coding inside the quotes and keeps weakness', () => {
   assert.equal(representationETag('"abc"', 'gzip'), '"abc-gzip"');
@@ -23,4 +23,21 @@ test('mergeVary adds Accept-Encoding once, keeps *, merges lists', () => {
   assert.equal(mergeVary(['Origin', 'Accept-Language']), 'Origin, Accept-Language, Accept-Encoding');
   assert.equal(mergeVary(['Origin', 'Accept-Encoding']), 'Origin, Accept-Encoding');
   assert.equal(mergeVary('Origin', 'Accept'), 'Origin, Accept');
+});
+
+test('codedHeaders: a coded 200, a coded 304, identity, and no Vary', () => {
+  const h = { 'Content-Type': 'text/css', 'Content-Length': '5000', etag: '"f1"', vary: 'Origin' };
+  assert.deepEqual(codedHeaders(h, { vary: true, coding: 'br' }), {
+    'Content-Type': 'text/css',
+    etag: '"f1-br"',
+    vary: 'Origin, Accept-Encoding',
+    'Content-Encoding': 'br',
+  });
+  assert.deepEqual(codedHeaders({ ETag: 'W/"f1"' }, { vary: true, coding: 'gzip' }, 304), {
+    ETag: 'W/"f1-gzip"',
+    Vary: 'Accept-Encoding',
+  });
+  assert.deepEqual(codedHeaders(h, { vary: true, coding: 'identity' }), { ...h, vary: 'Origin, Accept-Encoding' });
+  assert.deepEqual(codedHeaders(h, { vary: false, coding: 'identity' }), h);
+  assert.equal(h.etag, '"f1"', 'the input is not changed');
 });
