@@ -68,10 +68,13 @@ export function createCompressor(coding: Coding, options: CompressBodyOptions = 
  * so close() afterwards is harmless and returns the same promise.
  *
  * Pull-driven: `inner` is read only when a read() finds no compressed output
- * waiting and the compressor has taken the previous chunk, so at most one
- * input chunk and about one output buffer (COMPRESSOR_CHUNK_SIZE) are held,
- * whatever the speed of the consumer; a consumer that stops reading stops
- * the reads of `inner`. With flushing (see FlushMode), each input chunk's
+ * waiting and the compressor has taken the previous chunk, so whatever the
+ * speed of the consumer, what is held is one input chunk, about one output
+ * buffer (COMPRESSOR_CHUNK_SIZE) and the encoder's own state (for brotli up
+ * to about twice its window of input, see DEFAULT_BROTLI_WINDOW_BITS); a
+ * consumer that stops reading stops the reads of `inner`. A chunk of `inner`
+ * is no longer referenced once the next one is asked for, so readers may
+ * reuse their buffers. With flushing (see FlushMode), each input chunk's
  * compressed bytes are returned as soon as zlib produces them.
  *
  * The length is always -1: the compressed size is not known in advance.
@@ -214,15 +217,16 @@ export function compressBody(inner: BodyReader, coding: Coding, options: Compres
  */
 export function compressBuffer(data: Buffer, coding: Coding, options: CompressBodyOptions = {}): Promise<Buffer> {
   const o = zlibOptions(coding, { ...options, flush: 'never' }, data.length);
-  active++;
   return new Promise<Buffer>((resolve, reject) => {
     const done = (err: Error | null, out: Buffer): void => {
       active--;
       if (err) reject(err);
       else resolve(out);
     };
+    // Invalid options throw here, before the count goes up.
     if (coding === 'br') zlib.brotliCompress(data, o as zlib.BrotliOptions, done);
     else if (coding === 'gzip') zlib.gzip(data, o as zlib.ZlibOptions, done);
     else zlib.deflate(data, o as zlib.ZlibOptions, done);
+    active++;
   });
 }

@@ -285,3 +285,9 @@ for (const coding of CODINGS) {
     assert.equal(activeCompressors(), 0);
   });
 }
+
+test('invalid levels fail at once and leave no compressor counted', async () => {
+  assert.throws(() => compressBody(bodyFromBuffer('x'), 'gzip', { level: 42 }), RangeError);
+  await assert.rejects(compressBuffer(Buffer.from('x'), 'deflate', { level: 10 }), RangeError);
+  assert.equal(activeCompressors(), 0);
+});
