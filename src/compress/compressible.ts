@@ -93,6 +93,10 @@ export type ResponseLike = {
  * `res.compress === true`: not with `Cache-Control: no-transform` (response
  * or request), media types that do not compress (isCompressible) or no
  * Content-Type, and known lengths below `minSize`.
+ *
+ * @example
+ * shouldCompress(req, { code: 200, headers: { 'content-type': 'text/css' }, body: { length: 20_000 } }) // true
+ * shouldCompress(req, { code: 200, headers: { 'content-type': 'image/png' }, body: { length: 20_000 } }) // false
  */
 export function shouldCompress(req: RequestLike, res: ResponseLike, options: CompressionOptions = {}): boolean {
   if (!codingPermitted(req, res)) return false;

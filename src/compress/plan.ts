@@ -35,6 +35,11 @@ const VARY_IDENTITY: CompressionPlan = { vary: true, coding: 'identity' };
  * For a file, plan with the 200 it would send (code 200, its Content-Type
  * and length) before evaluating conditional requests: the coding decides
  * the ETag (representationETag) those are evaluated against.
+ *
+ * @example
+ * const plan = planCompression(req, { code: 200, headers: { 'content-type': type }, body: { length: size } });
+ * if (plan.coding === null) throw new HTTPError(406);
+ * const headers = codedHeaders(fileHeaders, plan); // Vary, Content-Encoding, ETag
  */
 export function planCompression(req: RequestLike, res: ResponseLike, options: CompressionOptions = {}): CompressionPlan {
   if (res.code === 304) {
