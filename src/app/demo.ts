@@ -3,7 +3,7 @@
  * memory, `/sheep` counts 0..99, one line a second, as a chunked stream.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bodyFromBuffer, bodyFromGenerator } from '../http/body.js';
+import { bodyFromGenerator } from '../http/body.js';
 import type { BodyReader, HTTPReq, HTTPRes } from '../http/types.js';
 import type { Router } from './router.js';
 
@@ -45,10 +45,5 @@ export function addDemoRoutes(app: Router, options: DemoOptions = {}): Router {
       code: 200,
       headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
       body: bodyFromGenerator(countSheep(interval, done)),
-    }))
-    .get('/', () => ({
-      code: 200,
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-      body: bodyFromBuffer('weft demo: POST /echo, GET /sheep\n'),
     }));
 }

@@ -1,3 +1,4 @@
 /** Routing and the bundled demo handlers. */
 export { router, type Router, type RouteHandler, type Params } from './router.js';
 export { addDemoRoutes, echo, type DemoOptions } from './demo.js';
+export { accessLog, formatCombined, formatJson, type AccessLog, type LogFormat } from './access-log.js';
