@@ -75,7 +75,7 @@ test('setSecureContext swaps the certificate for new connections', { skip: !hasT
   server.setSecureContext({ cert: second.cert, key: second.key });
   const peer = await new Promise<string>((resolve, reject) => {
     const s = tls.connect({ port: server.port, host: '127.0.0.1', ca: second.cert, servername: 'localhost' }, () => {
-      resolve(s.getPeerCertificate().subject.CN!);
+      resolve(String(s.getPeerCertificate().subject.CN));
       s.destroy();
     });
     s.on('error', reject);
