@@ -86,6 +86,8 @@ class Session implements BodySource {
   readonly remote: string;
   /** `100 Continue` is owed before the first read of the current body. */
   continuePending = false;
+  /** Bytes of the buffered input already searched for the end of a head. */
+  scanned = 0;
   private flushScheduled = false;
 
   constructor(
@@ -143,9 +145,11 @@ export async function serveConnection(state: ConnectionState, ctx: ConnectionCon
   const session = new Session(state, ctx);
   try {
     for (;;) {
-      let head: RequestHead | null;
+      let head: RequestHead | null | undefined;
       try {
-        head = await readHead(session);
+        // A head already buffered (pipelining) is parsed without a wait.
+        head = takeHead(session);
+        if (head === undefined) head = await readHead(session);
       } catch (err) {
         await answerError(session.out, err, ctx);
         break;
@@ -154,7 +158,8 @@ export async function serveConnection(state: ConnectionState, ctx: ConnectionCon
       const outcome = await exchange(head, session);
       if (outcome === 'upgraded') return;
       if (outcome === 'close' || ctx.stopping) break;
-      await session.flushOrBatch();
+      const flushed = session.flushOrBatch();
+      if (flushed !== undefined) await flushed;
     }
     await session.out.flush();
     await closeGracefully(conn, session.input.length > 0);
@@ -166,35 +171,46 @@ export async function serveConnection(state: ConnectionState, ctx: ConnectionCon
 }
 
 /**
- * Reads the next request head. Null at a clean EOF between requests (or an
- * idle connection at shutdown). Throws HTTPError for bad or slow input.
+ * Takes the next request head if it is wholly buffered. Undefined when more
+ * bytes are needed; throws HTTPError for bad input.
+ */
+function takeHead(session: Session): RequestHead | undefined {
+  const { state, ctx, input } = session;
+  const limits = ctx.limits;
+  // RFC 9112 §2.2: ignore empty lines before a request line.
+  while (input.byteAt(0) === 0x0d && input.byteAt(1) === 0x0a) input.consume(2);
+  if (input.length === 0) return undefined;
+  state.idle = false;
+  const end = input.indexOf(CRLFCRLF, session.scanned);
+  if (end >= 0) {
+    if (end + 4 > limits.maxHeadSize) throw headTooLarge(input, limits);
+    const text = input.latin1(0, end);
+    input.consume(end + 4);
+    session.scanned = 0;
+    state.deadline = 0;
+    return parseRequestHead(text, limits, session.remote, ctx.secure);
+  }
+  session.scanned = Math.max(0, input.length - 3);
+  if (input.length > limits.maxHeadSize) throw headTooLarge(input, limits);
+  checkRequestLineSoFar(input, limits);
+  return undefined;
+}
+
+/**
+ * Waits for the next request head. Null at a clean EOF between requests (or
+ * an idle connection at shutdown). Throws HTTPError for bad or slow input.
  */
 async function readHead(session: Session): Promise<RequestHead | null> {
   const { state, ctx, input, out } = session;
-  const limits = ctx.limits;
-  let scanned = 0;
-  state.idle = true;
   for (;;) {
-    // RFC 9112 §2.2: ignore empty lines before a request line.
-    while (input.byteAt(0) === 0x0d && input.byteAt(1) === 0x0a) input.consume(2);
     if (input.length > 0) {
-      state.idle = false;
-      const end = input.indexOf(CRLFCRLF, scanned);
-      if (end >= 0) {
-        if (end + 4 > limits.maxHeadSize) throw headTooLarge(input, limits);
-        const text = input.peek().toString('latin1', 0, end);
-        input.consume(end + 4);
-        state.deadline = 0;
-        return parseRequestHead(text, limits, session.remote, ctx.secure);
-      }
-      scanned = Math.max(0, input.length - 3);
-      if (input.length > limits.maxHeadSize) throw headTooLarge(input, limits);
-      checkRequestLineSoFar(input, limits);
+      // Headers must be complete within headersTimeout of their first byte.
       if (state.kind !== 'head' || state.deadline === 0) {
         state.kind = 'head';
         state.deadline = ctx.clock.now + ctx.timeouts.headersTimeout;
       }
     } else {
+      state.idle = true;
       if (ctx.stopping) return null;
       state.kind = 'idle';
       state.deadline = ctx.clock.now + ctx.timeouts.idleTimeout;
@@ -207,6 +223,8 @@ async function readHead(session: Session): Promise<RequestHead | null> {
       throw new HTTPError(400, 'incomplete request head', { close: true });
     }
     input.append(chunk);
+    const head = takeHead(session);
+    if (head !== undefined) return head;
   }
 }
 
@@ -255,7 +273,8 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
     close = true;
   } else {
     try {
-      res = await ctx.handler(req, body);
+      const r = ctx.handler(req, body);
+      res = r instanceof Promise ? await r : r;
     } catch (err) {
       if (state.conn.closed) return 'close';
       if (!(err instanceof HTTPError)) ctx.onError(err, req);
@@ -274,7 +293,8 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
   const opts = { method: req.method, version: req.version, close, server: ctx.server };
   let written: WriteResult;
   try {
-    written = await writeResponse(out, res, opts);
+    const w = writeResponse(out, res, opts);
+    written = w instanceof Promise ? await w : w;
   } catch (err) {
     if (!(err instanceof ResponseError) || !err.beforeHead) throw err;
     // An invalid response, caught before anything of it was written: answer 500 instead.

@@ -126,7 +126,7 @@ export function chunkedBody(src: BodySource, limits: HTTPLimits): RequestBody {
       const i = input.indexOf(CRLF);
       if (i >= 0) {
         if (i > max) throw tooLong();
-        const s = input.peek().toString('latin1', 0, i);
+        const s = input.latin1(0, i);
         input.consume(i + 2);
         return s;
       }

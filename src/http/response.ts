@@ -113,18 +113,58 @@ function appHeaders(headers: ResponseHeaders | undefined): { text: string; close
 /**
  * Writes `res` to `out`. The body is always closed (exactly once), even when
  * writing fails. A ResponseError with `beforeHead` means nothing was written
- * and another response may be sent instead; any other rejection means the
+ * and another response may be sent instead; any other failure means the
  * connection must be aborted.
+ *
+ * A body already in memory (or none) is written synchronously: no promise,
+ * no microtask, on the path most responses take.
  */
-export async function writeResponse(out: BufWriter, res: HTTPRes, opts: WriteOptions): Promise<WriteResult> {
+export function writeResponse(out: BufWriter, res: HTTPRes, opts: WriteOptions): WriteResult | Promise<WriteResult> {
   const body = res.body;
+  if (body === undefined) return writeInMemory(out, res, null, opts);
+  if (body.close === undefined && body.bytes !== undefined && body.bytes.length <= COPY_THRESHOLD) {
+    return writeInMemory(out, res, body.bytes, opts);
+  }
+  return writeStreamed(out, res, body, opts);
+}
+
+/** Status line, Date, Server and the application's fields; framing comes after. */
+function headStart(res: HTTPRes, opts: WriteOptions): { head: string; close: boolean } {
+  const code = res.code;
+  if (!Number.isInteger(code) || code < 100 || code > 999) throw new ResponseError(`invalid status code ${code}`, true);
+  const app = appHeaders(res.headers);
+  let head = statusLine(code);
+  if (!app.date) head += `Date: ${httpDateNow()}\r\n`;
+  if (!app.server && opts.server !== null) head += `Server: ${opts.server}\r\n`;
+  return { head: head + app.text, close: opts.close || app.close };
+}
+
+const hasNoBody = (code: number, method: string): boolean =>
+  method === 'HEAD' || code < 200 || code === 204 || code === 304;
+
+/** HEAD announces the length GET would have sent; 1xx, 204 and 304 carry none. */
+function lengthField(code: number, method: string, length: number): string {
+  if (!hasNoBody(code, method)) return `Content-Length: ${length}\r\n`;
+  return method === 'HEAD' && length >= 0 && code >= 200 && code !== 204 && code !== 304 ? `Content-Length: ${length}\r\n` : '';
+}
+
+function writeInMemory(out: BufWriter, res: HTTPRes, bytes: Buffer | null, opts: WriteOptions): WriteResult {
+  const { head, close } = headStart(res, opts);
+  const length = bytes === null ? 0 : bytes.length;
+  out.pushLatin1(head + lengthField(res.code, opts.method, length) + connectionHeader(close, opts.version, res.code) + '\r\n');
+  if (bytes === null || hasNoBody(res.code, opts.method)) return { bytes: 0, close };
+  out.push(bytes);
+  return { bytes: length, close };
+}
+
+async function writeStreamed(out: BufWriter, res: HTTPRes, body: BodyReader, opts: WriteOptions): Promise<WriteResult> {
   let ok = false;
   try {
     const result = await writeHeadAndBody(out, res, body, opts);
     ok = true;
     return result;
   } finally {
-    if (body?.close !== undefined) {
+    if (body.close !== undefined) {
       // After a failure the reader may be stuck in a read that never returns
       // (a generator awaiting something): close it, but do not wait on it.
       if (ok) await body.close();
@@ -138,35 +178,15 @@ function nextChunk(body: BodyReader, out: BufWriter): Promise<Buffer> {
   return Promise.race([body.read(), out.conn.whenClosed]);
 }
 
-async function writeHeadAndBody(
-  out: BufWriter,
-  res: HTTPRes,
-  body: BodyReader | undefined,
-  opts: WriteOptions,
-): Promise<WriteResult> {
+async function writeHeadAndBody(out: BufWriter, res: HTTPRes, body: BodyReader, opts: WriteOptions): Promise<WriteResult> {
   const code = res.code;
-  if (!Number.isInteger(code) || code < 100 || code > 999) throw new ResponseError(`invalid status code ${code}`, true);
-  const app = appHeaders(res.headers);
-  let close = opts.close || app.close;
-  let head = statusLine(code);
-  if (!app.date) head += `Date: ${httpDateNow()}\r\n`;
-  if (!app.server && opts.server !== null) head += `Server: ${opts.server}\r\n`;
-  head += app.text;
+  const start = headStart(res, opts);
+  const head = start.head;
+  let close = start.close;
+  const length = body.bytes !== undefined ? body.bytes.length : body.length;
 
-  const noBody = opts.method === 'HEAD' || code < 200 || code === 204 || code === 304;
-  const length = body === undefined ? 0 : body.bytes !== undefined ? body.bytes.length : body.length;
-
-  if (noBody) {
-    // HEAD announces the length GET would have sent; 1xx, 204 and 304 carry none.
-    if (opts.method === 'HEAD' && length >= 0 && code >= 200 && code !== 204 && code !== 304) {
-      head += `Content-Length: ${length}\r\n`;
-    }
-    out.pushLatin1(head + connectionHeader(close, opts.version, code) + '\r\n');
-    return { bytes: 0, close };
-  }
-
-  if (body === undefined) {
-    out.pushLatin1(head + 'Content-Length: 0\r\n' + connectionHeader(close, opts.version, code) + '\r\n');
+  if (hasNoBody(code, opts.method)) {
+    out.pushLatin1(head + lengthField(code, opts.method, length) + connectionHeader(close, opts.version, code) + '\r\n');
     return { bytes: 0, close };
   }
 

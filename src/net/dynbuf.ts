@@ -87,6 +87,11 @@ export class DynBuf {
       : this.data.subarray(this.start, this.end);
   }
 
+  /** Unread bytes [from, to) decoded as latin1 (one char per byte). */
+  latin1(from: number, to: number): string {
+    return this.data.toString('latin1', this.start + from, this.start + to);
+  }
+
   /** The unread byte at `i` (0-based), or -1 past the end. */
   byteAt(i: number): number {
     const p = this.start + i;
