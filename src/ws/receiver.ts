@@ -126,8 +126,10 @@ export class Receiver {
   private parts: Buffer[] | null = null;
   private size = 0;
 
-  // The message being streamed (stream mode).
+  // The message being streamed (stream mode), and the one the application
+  // holds (the same, or an earlier one it has not finished reading).
   private current: StreamedMessage | null = null;
+  private handedOut: StreamedMessage | null = null;
 
   /** True while the task waits for the application (not for the socket). */
   waitingForApp = false;
@@ -159,10 +161,16 @@ export class Receiver {
   /** The next streamed message, or null once the connection is closing. */
   recv(): Promise<WSMsg | null> {
     if (this.mode !== MODE_STREAM) this.choose(MODE_STREAM);
-    // Asking for the next message abandons the rest of the current one.
-    this.current?.end(null);
-    return this.streams!.pop();
+    // Asking for the next message abandons the rest of the previous one.
+    this.handedOut?.end(null);
+    this.handedOut = null;
+    return this.streams!.pop().then(this.keepHandedOut);
   }
+
+  private keepHandedOut = (m: WSMsg | null): WSMsg | null => {
+    this.handedOut = m as StreamedMessage | null;
+    return m;
+  };
 
   private choose(mode: number): void {
     if (this.mode !== MODE_UNSET) {
