@@ -4,13 +4,25 @@
  * (device, inode, size, mtime, ctime); a hit is only served after a stat of
  * the path shows the same identity, so a changed file is never served stale.
  * That costs one stat per request and no open.
+ *
+ * An entry also keeps the file's compressed forms, one per coding, made once
+ * (compressed-file.ts) and counted in the same budget: they are dropped with
+ * the entry, so a changed file is never served compressed from old bytes.
  */
 import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Coding } from '../compress/index.js';
 import { CACHE_SETTLE_MS } from './options.js';
 import type { Representation } from './representation.js';
 
 /** What identifies a file's content without reading it. */
 export type FileStamp = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
+
+/** Bytes of a representation with the representation itself. */
+export type CachedBytes = {
+  readonly bytes: Buffer;
+  readonly rep: Representation;
+};
 
 export type CachedFile = {
   /** Filesystem path the entry was read from (the cache key). */
@@ -18,8 +30,18 @@ export type CachedFile = {
   readonly stamp: FileStamp;
   /** The whole file. */
   readonly bytes: Buffer;
-  /** Its representation, with header fields built once. */
+  /** Its identity representation, with header fields built once. */
   readonly rep: Representation;
+  /** The file compressed, by coding (see cacheAddCompressed). */
+  readonly compressed: Map<Coding, CachedBytes>;
+  /** Compressions of `bytes` under way, shared by the requests that wait for them. */
+  readonly compressing: Map<Coding, Promise<CachedBytes>>;
+  /** `rep` with Vary: Accept-Encoding, once needed. */
+  varied: Representation | undefined;
+  /** These bytes as another file's sidecar (that file's Content-Type, Content-Encoding), once needed. */
+  asSidecar: Representation | undefined;
+  /** Bytes held: the file plus its compressed forms. */
+  size: number;
 };
 
 export type FileCache = {
@@ -37,6 +59,21 @@ export function createFileCache(maxBytes: number, maxFileBytes: number): FileCac
   return { entries: new Map(), bytes: 0, maxBytes, maxFileBytes: Math.min(maxFileBytes, maxBytes) };
 }
 
+/** A new entry for a file read whole; store it with cacheStore. */
+export function cacheEntry(path: string, stamp: FileStamp, bytes: Buffer, rep: Representation): CachedFile {
+  return {
+    path,
+    stamp,
+    bytes,
+    rep,
+    compressed: new Map(),
+    compressing: new Map(),
+    varied: undefined,
+    asSidecar: undefined,
+    size: bytes.length,
+  };
+}
+
 /** The entry for `path`, marked most recently used; not yet checked against the file. */
 export function cacheLookup(cache: FileCache, path: string): CachedFile | undefined {
   const entry = cache.entries.get(path);
@@ -45,6 +82,27 @@ export function cacheLookup(cache: FileCache, path: string): CachedFile | undefi
     cache.entries.set(path, entry);
   }
   return entry;
+}
+
+/**
+ * The entry for `path` if a stat of the path shows it is still the file it
+ * was read from, with that stat; null otherwise (a stale entry is dropped).
+ */
+export async function cacheLookupChecked(cache: FileCache, path: string): Promise<{ entry: CachedFile; stat: Stats } | null> {
+  const entry = cacheLookup(cache, path);
+  if (entry === undefined) return null;
+  let st: Stats;
+  try {
+    st = await stat(path);
+  } catch {
+    cacheDeleteEntry(cache, entry);
+    return null;
+  }
+  if (!isSameFile(entry.stamp, st)) {
+    cacheDeleteEntry(cache, entry);
+    return null;
+  }
+  return { entry, stat: st };
 }
 
 /** True when a stat of the entry's path still describes the file the entry was read from. */
@@ -67,19 +125,44 @@ export function isCacheable(cache: FileCache, stamp: FileStamp, now = Date.now()
 
 /** Adds (or replaces) an entry, evicting least recently used ones to stay within maxBytes. */
 export function cacheStore(cache: FileCache, entry: CachedFile): void {
-  if (entry.bytes.length > cache.maxFileBytes) return;
+  if (entry.size > cache.maxFileBytes) return;
   cacheDelete(cache, entry.path);
-  for (const old of cache.entries.values()) {
-    if (cache.bytes + entry.bytes.length <= cache.maxBytes) break;
-    cacheDelete(cache, old.path);
-  }
+  makeRoom(cache, entry.size, null);
   cache.entries.set(entry.path, entry);
-  cache.bytes += entry.bytes.length;
+  cache.bytes += entry.size;
+}
+
+/**
+ * Keeps `coded` as the entry's form in `coding`, evicting other entries if
+ * needed. Not kept when the entry has left the cache meanwhile (nobody would
+ * find it) or when the entry with it would not fit the whole budget.
+ */
+export function cacheAddCompressed(cache: FileCache, entry: CachedFile, coding: Coding, coded: CachedBytes): void {
+  if (cache.entries.get(entry.path) !== entry || entry.compressed.has(coding)) return;
+  const added = coded.bytes.length;
+  if (entry.size + added > cache.maxBytes) return;
+  makeRoom(cache, added, entry);
+  entry.compressed.set(coding, coded);
+  entry.size += added;
+  cache.bytes += added;
+}
+
+/** Evicts least recently used entries (never `keep`) until `bytes` more fit. */
+function makeRoom(cache: FileCache, bytes: number, keep: CachedFile | null): void {
+  for (const old of cache.entries.values()) {
+    if (cache.bytes + bytes <= cache.maxBytes) break;
+    if (old !== keep) cacheDeleteEntry(cache, old);
+  }
 }
 
 export function cacheDelete(cache: FileCache, path: string): void {
   const old = cache.entries.get(path);
-  if (old === undefined) return;
-  cache.entries.delete(path);
-  cache.bytes -= old.bytes.length;
+  if (old !== undefined) cacheDeleteEntry(cache, old);
+}
+
+/** Removes `entry` if it is still the one cached under its path. */
+function cacheDeleteEntry(cache: FileCache, entry: CachedFile): void {
+  if (cache.entries.get(entry.path) !== entry) return;
+  cache.entries.delete(entry.path);
+  cache.bytes -= entry.size;
 }

@@ -1,7 +1,8 @@
 /**
  * Static files: serveStatic(root, options) and the pure pieces it is built
- * from (path normalisation, MIME types, conditional requests, byte ranges),
- * exported for reuse and for tests.
+ * from (path normalisation, MIME types, conditional requests, byte ranges,
+ * the choice between identity, precompressed sidecars and compression on
+ * the fly), exported for reuse and for tests.
  */
 export { serveStatic } from './serve-static.js';
 export {
@@ -12,6 +13,8 @@ export {
   DEFAULT_READ_BUFFER_BYTES,
   MAX_LISTING_ENTRIES,
   MAX_RANGES,
+  SIDECAR_INDEX_MAX_ENTRIES,
+  SIDECAR_RECHECK_MS,
   type DotfilesPolicy,
   type StaticOptions,
 } from './options.js';
@@ -24,6 +27,16 @@ export {
   type Validators,
 } from './conditional.js';
 export { selectRanges, parseRangeSpecs, type ByteRange, type RangeSelection } from './range.js';
-export { describeFile, fileETag, type FileIdentity, type Representation, type RepresentationPolicy } from './representation.js';
+export {
+  describeCoded,
+  describeFile,
+  fileETag,
+  VARY_ACCEPT_ENCODING,
+  withVary,
+  type FileIdentity,
+  type Representation,
+  type RepresentationPolicy,
+} from './representation.js';
+export { chooseFileCoding, isCompressibleFile, type FileCodingChoice } from './choose-coding.js';
 export { respondWithRepresentation, type ByteSource, type ConditionalRequest } from './respond.js';
 export { FileChangedError } from './file-body.js';

@@ -2,6 +2,7 @@
  * The static file handler's options, their defaults, and its limits, in one
  * place. Every limit is a named constant with its unit.
  */
+import type { CompressionOptions } from '../compress/index.js';
 
 /** Largest total size of the in-memory file cache (bytes). */
 export const DEFAULT_CACHE_MAX_BYTES = 64 * 1024 * 1024;
@@ -46,6 +47,18 @@ export const MAX_RANGES = 32;
 
 /** Most entries a directory listing shows; the rest are left out, and the listing says so. */
 export const MAX_LISTING_ENTRIES = 10_000;
+
+/**
+ * How long the absence of a sidecar is trusted (ms) while the file itself is
+ * unchanged: a `.br` or `.gz` written beside an unchanged file is noticed
+ * within this time. Sidecars found are checked by a stat on every use, and
+ * a changed file is looked at again at once. Only absence is remembered
+ * blindly, and it only costs a missed saving, never a wrong response.
+ */
+export const SIDECAR_RECHECK_MS = 2000;
+
+/** Files whose sidecars are remembered (about 200 bytes each); the least recently looked up are forgotten first. */
+export const SIDECAR_INDEX_MAX_ENTRIES = 10_000;
 
 /** Directory entries stat()ed at once while building a listing. */
 export const LISTING_STAT_CONCURRENCY = 32;
@@ -97,6 +110,25 @@ export type StaticOptions = {
   cacheMaxFileBytes?: number;
   /** Size of a file reader's buffer (bytes). Default 256 KiB. */
   readBufferBytes?: number;
+  /**
+   * Compression of files on the fly (see CompressionOptions in src/compress:
+   * encodings, minSize, level, brotliQuality, isCompressible, maxActive),
+   * for compressible types of at least minSize bytes without a usable
+   * sidecar. Files the memory cache holds are compressed once per coding and
+   * kept compressed in the cache (within cacheMaxBytes); larger ones are
+   * compressed as they are sent. Never for Range requests (they get identity
+   * bytes). `flush` is ignored: files are never flushed, their bytes are
+   * all there. false: off (sidecars are still served). Default {} (on, with
+   * the compression layer's defaults).
+   */
+  compression?: false | CompressionOptions;
+  /**
+   * Serve precompressed sidecars (`app.js.br`, `app.js.gz` beside `app.js`)
+   * to clients that accept their coding, with app.js's Content-Type and an
+   * ETag of their own. A sidecar older than its file is stale and ignored.
+   * Default true.
+   */
+  precompressed?: boolean;
 };
 
 /** Options with every default applied. */
@@ -114,6 +146,9 @@ export type StaticSettings = {
   readonly cacheMaxBytes: number;
   readonly cacheMaxFileBytes: number;
   readonly readBufferBytes: number;
+  /** null: no compression on the fly. */
+  readonly compression: CompressionOptions | null;
+  readonly precompressed: boolean;
 };
 
 export function resolveOptions(o: StaticOptions = {}): StaticSettings {
@@ -143,6 +178,8 @@ export function resolveOptions(o: StaticOptions = {}): StaticSettings {
     cacheMaxBytes: nonNegative('cacheMaxBytes', o.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES),
     cacheMaxFileBytes: nonNegative('cacheMaxFileBytes', o.cacheMaxFileBytes ?? DEFAULT_CACHE_MAX_FILE_BYTES),
     readBufferBytes: Math.max(1024, nonNegative('readBufferBytes', o.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES)),
+    compression: o.compression === false ? null : { ...o.compression, flush: 'never' },
+    precompressed: o.precompressed ?? true,
   };
 }
 

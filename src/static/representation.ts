@@ -1,10 +1,11 @@
 /**
  * A representation of a file (RFC 9110 §3.2): its size, validators and
  * header fields, computed once from a stat so a cached file answers without
- * rebuilding strings. A precompressed sidecar ("app.js.br") is another
- * representation of the same resource: same Content-Type, its own ETag (its
- * own inode), plus Content-Encoding and Vary given as extra fields.
+ * rebuilding strings. A coded representation (compressed here, or a
+ * precompressed sidecar "app.js.br") is another representation of the same
+ * resource: same Content-Type, its own ETag, Content-Encoding and Vary.
  */
+import { representationETag, type Coding } from '../compress/index.js';
 import { formatHttpDate } from '../http/date.js';
 import type { ResponseHeaders } from '../http/types.js';
 import type { Validators } from './conditional.js';
@@ -17,7 +18,7 @@ export type FileIdentity = {
 };
 
 export type Representation = {
-  /** Length of the representation's data (bytes). */
+  /** Length of the representation's data (bytes); -1 for one compressed as it is sent. */
   readonly size: number;
   readonly contentType: string;
   readonly validators: Validators;
@@ -56,7 +57,50 @@ export function describeFile(
   policy: RepresentationPolicy,
   extra: ResponseHeaders = {},
 ): Representation {
-  const etag = policy.etag ? fileETag(id) : undefined;
+  return describe(id, id.size, contentType, policy, policy.etag ? fileETag(id) : undefined, { 'Accept-Ranges': 'bytes' }, extra);
+}
+
+/**
+ * Describes a content-coded representation of a file: one compressed here
+ * (`id` is the file's, `size` that of the compressed bytes, -1 while not
+ * known) or a sidecar (`id` and `size` are the sidecar's). Its ETag is the
+ * one `id` gives, with the coding inside the quotes (representationETag):
+ * never the identity's, since the bytes differ (RFC 9110 §8.8.3).
+ * Content-Encoding and Vary are set; Accept-Ranges is left out, since a
+ * Range request is answered from the identity bytes, never these.
+ */
+export function describeCoded(
+  id: FileIdentity,
+  size: number,
+  contentType: string,
+  policy: RepresentationPolicy,
+  coding: Coding,
+): Representation {
+  const etag = policy.etag ? representationETag(fileETag(id), coding) : undefined;
+  return describe(id, size, contentType, policy, etag, {}, { 'Content-Encoding': coding, ...VARY_ACCEPT_ENCODING });
+}
+
+/** `rep` for a resource whose responses vary on Accept-Encoding: Vary on the 200 and the 304. */
+export function withVary(rep: Representation): Representation {
+  return {
+    ...rep,
+    headers: { ...rep.headers, ...VARY_ACCEPT_ENCODING },
+    notModifiedHeaders: { ...rep.notModifiedHeaders, ...VARY_ACCEPT_ENCODING },
+  };
+}
+
+/** Vary of every response of a file that has (or could have) a coded representation. */
+export const VARY_ACCEPT_ENCODING: Readonly<ResponseHeaders> = { Vary: 'Accept-Encoding' };
+
+function describe(
+  id: FileIdentity,
+  size: number,
+  contentType: string,
+  policy: RepresentationPolicy,
+  etag: string | undefined,
+  ranges: ResponseHeaders,
+  extra: ResponseHeaders,
+): Representation {
   let lastModified: number | undefined;
   let lastModifiedText: string | undefined;
   if (policy.lastModified) {
@@ -69,7 +113,7 @@ export function describeFile(
   if (lastModifiedText !== undefined) validatorFields['Last-Modified'] = lastModifiedText;
   const headers: ResponseHeaders = {
     'Content-Type': contentType,
-    'Accept-Ranges': 'bytes',
+    ...ranges,
     ...validatorFields,
     'Cache-Control': policy.cacheControl,
     ...NOSNIFF,
@@ -79,5 +123,5 @@ export function describeFile(
   for (const name of Object.keys(extra)) {
     if (name.toLowerCase() === 'vary') notModifiedHeaders[name] = extra[name]!;
   }
-  return { size: id.size, contentType, validators: { etag, lastModified }, headers, notModifiedHeaders };
+  return { size, contentType, validators: { etag, lastModified }, headers, notModifiedHeaders };
 }

@@ -38,9 +38,8 @@ export async function respondWithRepresentation(
 ): Promise<HTTPRes> {
   let fh: FileHandle | null = 'fh' in source ? source.fh : null;
   try {
-    const pre = evaluatePreconditions(req.method, req.headers, rep.validators);
-    if (pre === 304) return { code: 304, headers: { ...rep.notModifiedHeaders } };
-    if (pre === 412) return { code: 412, headers: { ...NOSNIFF }, body: lengthOnlyBody(0) };
+    const early = preconditionResponse(req, rep);
+    if (early !== null) return early;
 
     const size = rep.size;
     const selection = rangeSelection(req, rep);
@@ -51,7 +50,7 @@ export async function respondWithRepresentation(
 
     let code = 200;
     let headers = rep.headers;
-    let plan: BodyPlan = size === 0 ? EMPTY_PLAN : { pieces: [{ start: 0, end: size }], length: size };
+    let plan = wholePlan(size);
     if (selection.kind === 'ranges') {
       code = 206;
       const ranges = selection.ranges;
@@ -79,6 +78,19 @@ export async function respondWithRepresentation(
   } finally {
     await fh?.close();
   }
+}
+
+/** The 304 or 412 that the preconditions call for (RFC 9110 §13.2.2), or null to go on. */
+export function preconditionResponse(req: ConditionalRequest, rep: Representation): HTTPRes | null {
+  const pre = evaluatePreconditions(req.method, req.headers, rep.validators);
+  if (pre === 304) return { code: 304, headers: { ...rep.notModifiedHeaders } };
+  if (pre === 412) return { code: 412, headers: { ...NOSNIFF }, body: lengthOnlyBody(0) };
+  return null;
+}
+
+/** A body of all `size` bytes of a file. */
+export function wholePlan(size: number): BodyPlan {
+  return size === 0 ? EMPTY_PLAN : { pieces: [{ start: 0, end: size }], length: size };
 }
 
 /** RFC 9110 §14.2: Range applies to GET only, and only when If-Range (if any) allows it. */

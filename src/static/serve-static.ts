@@ -4,32 +4,28 @@
  * memory after one stat, and otherwise resolves, opens and stats the file
  * through its handle before handing the handle to the response body.
  */
-import { stat } from 'node:fs/promises';
-import { basename, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { bodyFromBuffer } from '../http/body.js';
 import { HTTPError } from '../http/errors.js';
 import type { Handler, HTTPReq, HTTPRes } from '../http/types.js';
-import { evaluatePreconditions } from './conditional.js';
-import { cacheDelete, cacheLookup, cacheStore, createFileCache, isCacheable, isSameFile, type FileCache } from './file-cache.js';
-import { readWholeFile } from './file-body.js';
+import { checkCompressionOptions } from './compressed-file.js';
+import { cacheLookupChecked, createFileCache, type FileCache } from './file-cache.js';
 import { prefersJson, readListing, renderHtmlListing, renderJsonListing } from './listing.js';
 import { locate, resolveRoot, type Located } from './locate.js';
-import { contentTypeFor } from './mime.js';
-import { resolveOptions, type StaticOptions, type StaticSettings } from './options.js';
-import { describeFile, NOSNIFF } from './representation.js';
+import { resolveOptions, type StaticOptions } from './options.js';
+import { NOSNIFF } from './representation.js';
 import { dotfileStatus, encodePath, hasExtension, parseRequestPath, type RequestPath } from './request-path.js';
-import { respondWithRepresentation } from './respond.js';
+import { serveFile, type FileSite } from './serve-file.js';
+import { createSidecarIndex } from './sidecars.js';
 
 /** Methods a static resource supports (RFC 9110 §10.2.1 Allow). */
 const ALLOW = 'GET, HEAD, OPTIONS';
 
 /** What one request needs of the handler's state. */
-type Site = {
+type Site = FileSite & {
   readonly root: string;
   /** Decoded segments of the mount prefix. */
   readonly prefix: readonly string[];
-  readonly settings: StaticSettings;
-  readonly cache: FileCache | null;
   /** The root's real path (symlinks resolved); null when symlinks may lead anywhere. */
   realRoot(refresh?: boolean): Promise<string | null>;
 };
@@ -44,6 +40,7 @@ type Site = {
  */
 export function serveStatic(root: string, options?: StaticOptions): Handler {
   const settings = resolveOptions(options);
+  if (settings.compression !== null) checkCompressionOptions(settings.compression);
   const rootPath = resolve(root);
   let realRoot: Promise<string> | null = null;
   const site: Site = {
@@ -51,6 +48,8 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
     prefix: prefixSegments(settings.prefix),
     settings,
     cache: settings.cache && settings.cacheMaxBytes > 0 ? createFileCache(settings.cacheMaxBytes, settings.cacheMaxFileBytes) : null,
+    sidecars: settings.precompressed ? createSidecarIndex() : null,
+    locate: (path) => locateInRoot(site, path),
     realRoot: (refresh = false) => {
       if (settings.followSymlinksOutside) return Promise.resolve(null);
       if (realRoot === null || refresh) {
@@ -93,7 +92,7 @@ async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
         await found.fh.close();
         return notFound(site, req, path);
       }
-      return serveFile(site, req, found, fsPath);
+      return serveFile(site, req, { key: fsPath, stat: found.stat, entry: null, fh: found.fh });
     case 'directory':
       if (!path.trailingSlash) return redirectToDirectory([...site.prefix, ...path.segments], req.query);
       return serveDirectory(site, req, path, found.path, fsPath);
@@ -104,25 +103,10 @@ async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
   }
 }
 
-/**
- * A cached file's response, if the entry is still the file at `key`; null
- * (and the entry dropped if stale) otherwise.
- */
+/** A cached file's response, if the entry is still the file at `key`; null (and the entry dropped if stale) otherwise. */
 async function fromCache(site: Site, cache: FileCache, key: string, req: HTTPReq): Promise<HTTPRes | null> {
-  const entry = cacheLookup(cache, key);
-  if (entry === undefined) return null;
-  let st;
-  try {
-    st = await stat(key);
-  } catch {
-    cacheDelete(cache, key);
-    return null;
-  }
-  if (!isSameFile(entry.stamp, st)) {
-    cacheDelete(cache, key);
-    return null;
-  }
-  return respondWithRepresentation(req, entry.rep, { bytes: entry.bytes }, site.settings.readBufferBytes);
+  const hit = await cacheLookupChecked(cache, key);
+  return hit === null ? null : serveFile(site, req, { key, stat: hit.stat, entry: hit.entry, fh: null });
 }
 
 /** locate() inside the root; a root that moved (a "current" symlink switched by a deploy) is re-resolved once. */
@@ -135,46 +119,13 @@ async function locateInRoot(site: Site, fsPath: string): Promise<Located> {
   return locate(fsPath, after);
 }
 
-/**
- * Serves an open file; takes ownership of `found.fh`. `key` is the path the
- * request named (the cache key), whose name also gives the Content-Type.
- */
-async function serveFile(site: Site, req: HTTPReq, found: Located & { kind: 'file' }, key: string): Promise<HTTPRes> {
-  let fh: typeof found.fh | null = found.fh;
-  try {
-    const { settings, cache } = site;
-    const contentType = contentTypeFor(basename(key));
-    let rep = describeFile(found.stat, contentType, settings);
-    // Only a GET that will send data fills the cache: HEAD, 304 and 412 read no file data.
-    if (
-      cache !== null &&
-      req.method === 'GET' &&
-      isCacheable(cache, found.stat) &&
-      evaluatePreconditions(req.method, req.headers, rep.validators) === 'proceed'
-    ) {
-      const bytes = await readWholeFile(fh, found.stat.size);
-      if (bytes !== null) {
-        cacheStore(cache, { path: key, stamp: found.stat, bytes, rep });
-        return await respondWithRepresentation(req, rep, { bytes }, settings.readBufferBytes);
-      }
-      // It changed while we read it: describe it as it is now and stream it, uncached.
-      rep = describeFile(await fh.stat(), contentType, settings);
-    }
-    const source = { fh };
-    fh = null; // respondWithRepresentation owns it now
-    return await respondWithRepresentation(req, rep, source, settings.readBufferBytes);
-  } finally {
-    await fh?.close();
-  }
-}
-
 /** A directory URL: its index file, else a listing, else 404. */
 async function serveDirectory(site: Site, req: HTTPReq, path: RequestPath, dirPath: string, fsPath: string): Promise<HTTPRes> {
   const { index, listing, dotfiles } = site.settings;
   if (index !== false) {
     const key = fsPath + sep + index;
     const found = await locateInRoot(site, key);
-    if (found.kind === 'file') return serveFile(site, req, found, key);
+    if (found.kind === 'file') return serveFile(site, req, { key, stat: found.stat, entry: null, fh: found.fh });
     if (found.kind === 'forbidden') throw refusal(403);
   }
   if (!listing) throw refusal(404);
@@ -217,7 +168,7 @@ async function notFound(site: Site, req: HTTPReq, path: RequestPath): Promise<HT
   }
   const found = await locateInRoot(site, key);
   if (found.kind !== 'file') throw refusal(404);
-  return serveFile(site, req, found, key);
+  return serveFile(site, req, { key, stat: found.stat, entry: null, fh: found.fh });
 }
 
 function prefixSegments(prefix: string): readonly string[] {

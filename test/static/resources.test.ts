@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FieldList } from '../../src/http/fields.js';
 import type { BodyReader, Handler } from '../../src/http/types.js';
-import { cacheLookup, cacheStore, createFileCache, isCacheable } from '../../src/static/file-cache.js';
+import { cacheEntry, cacheLookup, cacheStore, createFileCache, isCacheable } from '../../src/static/file-cache.js';
 import { FileChangedError, respondWithRepresentation, serveStatic } from '../../src/static/index.js';
 import { describeFile } from '../../src/static/representation.js';
 import { pooledBufferBytes } from '../../src/static/buffer-pool.js';
@@ -286,12 +286,8 @@ describe('the in-memory cache', () => {
   test('LRU eviction keeps the total under the limit', () => {
     const cache = createFileCache(100, 40);
     const rep = describeFile({ ino: 1, size: 30, mtimeMs: PAST }, 'text/plain', { cacheControl: '', etag: true, lastModified: true });
-    const entry = (path: string, size: number) => ({
-      path,
-      stamp: { dev: 1, ino: 1, size, mtimeMs: PAST, ctimeMs: PAST },
-      bytes: Buffer.alloc(size),
-      rep,
-    });
+    const entry = (path: string, size: number) =>
+      cacheEntry(path, { dev: 1, ino: 1, size, mtimeMs: PAST, ctimeMs: PAST }, Buffer.alloc(size), rep);
     cacheStore(cache, entry('a', 30));
     cacheStore(cache, entry('b', 30));
     cacheStore(cache, entry('c', 30));
