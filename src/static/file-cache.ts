@@ -53,10 +53,45 @@ export type FileCache = {
   readonly maxBytes: number;
   /** Largest file admitted (bytes). */
   readonly maxFileBytes: number;
+  /** Entries being read, by path (see cacheFill). */
+  readonly filling: Map<string, Promise<CachedFile | null>>;
 };
 
 export function createFileCache(maxBytes: number, maxFileBytes: number): FileCache {
-  return { entries: new Map(), bytes: 0, maxBytes, maxFileBytes: Math.min(maxFileBytes, maxBytes) };
+  return { entries: new Map(), bytes: 0, maxBytes, maxFileBytes: Math.min(maxFileBytes, maxBytes), filling: new Map() };
+}
+
+/**
+ * Reads a file into a new entry (whose identity representation is `rep`)
+ * and stores it. Requests that miss the same file at the same time share
+ * one read, and then one entry: what is derived from it later (its
+ * compressed forms) is made once for all of them. Null when `read` finds
+ * the file changed (not `stamp.size` bytes long any more).
+ */
+export async function cacheFill(
+  cache: FileCache,
+  path: string,
+  stamp: FileStamp,
+  rep: Representation,
+  read: () => Promise<Buffer | null>,
+): Promise<CachedFile | null> {
+  const other = cache.filling.get(path);
+  if (other !== undefined) {
+    const entry = await other;
+    if (entry !== null && isSameFile(entry.stamp, stamp)) return entry;
+  }
+  const filling = read().then((bytes) => {
+    if (bytes === null) return null;
+    const entry = cacheEntry(path, stamp, bytes, rep);
+    cacheStore(cache, entry);
+    return entry;
+  });
+  cache.filling.set(path, filling);
+  try {
+    return await filling;
+  } finally {
+    if (cache.filling.get(path) === filling) cache.filling.delete(path);
+  }
 }
 
 /** A new entry for a file read whole; store it with cacheStore. */

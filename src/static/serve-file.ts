@@ -17,9 +17,8 @@ import { chooseFileCoding, isCompressibleFile } from './choose-coding.js';
 import { evaluatePreconditions } from './conditional.js';
 import { compressedForm, compressingResponse } from './compressed-file.js';
 import {
-  cacheEntry,
+  cacheFill,
   cacheLookupChecked,
-  cacheStore,
   isCacheable,
   type CachedFile,
   type FileCache,
@@ -227,13 +226,9 @@ async function fromOpenFile(
 
 /**
  * Reads the open file whole into a new cache entry, whose identity
- * representation is `rep`. Null when the file is no longer `stat.size`
- * bytes long. Does not close `fh`.
+ * representation is `rep` (or finds the entry a concurrent request read).
+ * Null when the file is no longer `stat.size` bytes long. Does not close `fh`.
  */
-async function readIntoCache(cache: FileCache, fh: FileHandle, stat: Stats, path: string, rep: Representation): Promise<CachedFile | null> {
-  const bytes = await readWholeFile(fh, stat.size);
-  if (bytes === null) return null;
-  const entry = cacheEntry(path, stat, bytes, rep);
-  cacheStore(cache, entry);
-  return entry;
+function readIntoCache(cache: FileCache, fh: FileHandle, stat: Stats, path: string, rep: Representation): Promise<CachedFile | null> {
+  return cacheFill(cache, path, stat, rep, () => readWholeFile(fh, stat.size));
 }

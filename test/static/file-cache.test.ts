@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  cacheAddCompressed,
+  cacheDelete,
+  cacheEntry,
+  cacheFill,
+  cacheLookup,
+  cacheStore,
+  createFileCache,
+} from '../../src/static/file-cache.js';
+import { describeCoded, describeFile } from '../../src/static/representation.js';
+import { PAST } from './helpers.js';
+
+const POLICY = { cacheControl: '', etag: true, lastModified: true };
+const stamp = (size: number, ino = 1) => ({ dev: 1, ino, size, mtimeMs: PAST, ctimeMs: PAST });
+const entry = (path: string, size: number) => cacheEntry(path, stamp(size), Buffer.alloc(size), describeFile(stamp(size), 'text/plain', POLICY));
+const coded = (size: number) => ({ bytes: Buffer.alloc(size), rep: describeCoded(stamp(size), size, 'text/plain', POLICY, 'gzip') });
+
+test('compressed forms count in the budget and leave with their entry', () => {
+  const cache = createFileCache(100, 40);
+  const a = entry('a', 30);
+  cacheStore(cache, a);
+  cacheAddCompressed(cache, a, 'gzip', coded(10));
+  cacheAddCompressed(cache, a, 'br', coded(8));
+  assert.equal(a.size, 48);
+  assert.equal(cache.bytes, 48);
+  cacheAddCompressed(cache, a, 'gzip', coded(5)); // already there: unchanged
+  assert.equal(cache.bytes, 48);
+  cacheDelete(cache, 'a');
+  assert.equal(cache.bytes, 0);
+});
+
+test('adding a compressed form evicts least recently used entries, never its own', () => {
+  const cache = createFileCache(100, 40);
+  const a = entry('a', 40);
+  cacheStore(cache, a);
+  cacheStore(cache, entry('b', 30));
+  cacheStore(cache, entry('c', 20));
+  cacheLookup(cache, 'b');
+  cacheAddCompressed(cache, a, 'gzip', coded(30)); // needs 20 more: c goes (a is kept although least recent)
+  assert.deepEqual([...cache.entries.keys()].sort(), ['a', 'b']);
+  assert.equal(cache.bytes, 100);
+  cacheAddCompressed(cache, a, 'br', coded(40)); // a alone would be 110 > 100: not kept
+  assert.equal(a.compressed.has('br'), false);
+  assert.equal(cache.bytes, 100);
+});
+
+test('a compressed form of an entry no longer cached is not kept', () => {
+  const cache = createFileCache(100, 40);
+  const a = entry('a', 10);
+  cacheStore(cache, a);
+  cacheStore(cache, entry('a', 12)); // replaced (the file changed)
+  cacheAddCompressed(cache, a, 'gzip', coded(5));
+  assert.equal(cache.bytes, 12);
+  assert.equal(a.compressed.size, 0);
+});
+
+test('cacheFill: concurrent misses of one file share one read and one entry', async () => {
+  const cache = createFileCache(1000, 100);
+  let reads = 0;
+  const read = async () => {
+    reads++;
+    await new Promise((r) => setImmediate(r));
+    return Buffer.alloc(10);
+  };
+  const rep = describeFile(stamp(10), 'text/plain', POLICY);
+  const entries = await Promise.all(Array.from({ length: 5 }, () => cacheFill(cache, 'f', stamp(10), rep, read)));
+  assert.equal(reads, 1);
+  for (const e of entries) assert.equal(e, entries[0]);
+  assert.equal(cache.filling.size, 0);
+  // Another identity (the file changed meanwhile) does not take the shared entry.
+  const [x, y] = await Promise.all([cacheFill(cache, 'g', stamp(10, 1), rep, read), cacheFill(cache, 'g', stamp(10, 2), rep, read)]);
+  assert.notEqual(x, y);
+  assert.equal(y!.stamp.ino, 2);
+  // A file that changed size while read: null, nothing stored.
+  assert.equal(await cacheFill(cache, 'h', stamp(10), rep, async () => null), null);
+  assert.equal(cache.entries.has('h'), false);
+});
