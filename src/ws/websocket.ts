@@ -14,6 +14,7 @@
  *   Every path ends in finish(), which releases the socket, timers and zlib
  *   streams exactly once.
  */
+import { setMaxListeners } from 'node:events';
 import type { HTTPReq } from '../http/types.js';
 import type { Conn } from '../net/conn.js';
 import type { DynBuf } from '../net/dynbuf.js';
@@ -483,5 +484,8 @@ export function openWebSocket(
   shutdown?: AbortSignal,
 ): WSConn {
   const initial = Buffer.isBuffer(rest) ? rest : rest.length > 0 ? rest.takeAll() : EMPTY;
+  // The server's shutdown signal gets one listener per open WebSocket: many
+  // by design, not a leak, so Node's warning past 10 does not apply.
+  if (shutdown !== undefined) setMaxListeners(0, shutdown);
   return new WSConn(conn, initial, agreement, options, req ?? null, shutdown);
 }

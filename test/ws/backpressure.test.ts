@@ -28,7 +28,10 @@ before(async () => {
     }),
   );
 });
-after(() => h.close());
+after(async () => {
+  await h.close();
+  assert.deepEqual(h.errors, []);
+});
 
 test('a 64 MiB message streams through recv()/read() in bounded memory', async () => {
   const SIZE = 64 * 1024 * 1024;

@@ -7,6 +7,8 @@ export type Received = { data: Buffer; binary: boolean };
 
 export type Client = {
   ws: WebSocket;
+  /** Header fields of the 101 response, names lower-cased. */
+  headers: Record<string, string | string[] | undefined>;
   /** The next message received (in order). Listening starts before the handshake completes. */
   next(): Promise<Received>;
   /** Messages received so far. */
@@ -32,6 +34,8 @@ export async function openClient(port: number, options: ClientOptions & { path?:
     if (w) w(m);
     else queue.push(m);
   });
+  let headers: Record<string, string | string[] | undefined> = {};
+  ws.once('upgrade', (res) => (headers = res.headers));
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })),
   );
@@ -41,6 +45,7 @@ export async function openClient(port: number, options: ClientOptions & { path?:
   });
   return {
     ws,
+    headers,
     next: () => {
       const m = queue.shift();
       return m ? Promise.resolve(m) : new Promise((r) => waiters.push(r));

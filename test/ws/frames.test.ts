@@ -32,7 +32,10 @@ before(async () => {
     ),
   );
 });
-after(() => h.close());
+after(async () => {
+  await h.close();
+  assert.deepEqual(h.errors, []);
+});
 
 const open = (): Promise<RawClient> => rawConnect(h.port);
 

@@ -173,7 +173,10 @@ before(async () => {
     ),
   );
 });
-after(() => h.close());
+after(async () => {
+  await h.close();
+  assert.deepEqual(h.errors, []);
+});
 
 test('over a socket: 101 with the accept key and protocol, then frames', async () => {
   const c = await rawConnect(h.port, { 'Sec-WebSocket-Protocol': 'first, second' }, { path: '/room?x=1' });

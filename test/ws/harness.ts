@@ -25,6 +25,8 @@ export type Harness = {
   requests: HTTPReq[];
   /** Connections handed to an upgrade handler, in order (for memory counters). */
   upgraded: Conn[];
+  /** Anything that went wrong serving a connection (a test may assert it stays empty). */
+  errors: unknown[];
 };
 
 export async function serve(handler: Handler): Promise<Harness> {
@@ -33,6 +35,7 @@ export async function serve(handler: Handler): Promise<Harness> {
   const running = new Set<Promise<void>>();
   const requests: HTTPReq[] = [];
   const upgraded: Conn[] = [];
+  const errors: unknown[] = [];
   let stopped = false;
 
   const acceptLoop = async (): Promise<void> => {
@@ -43,7 +46,10 @@ export async function serve(handler: Handler): Promise<Harness> {
       } catch {
         return; // listener closed
       }
-      const p = serveOne(conn).catch(() => conn.close());
+      const p = serveOne(conn).catch((err: unknown) => {
+        errors.push(err);
+        conn.close();
+      });
       running.add(p);
       void p.finally(() => running.delete(p));
     }
@@ -94,6 +100,7 @@ export async function serve(handler: Handler): Promise<Harness> {
     port: listener.port,
     requests,
     upgraded,
+    errors,
     idle,
     close: async () => {
       if (!stopped) {

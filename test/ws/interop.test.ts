@@ -80,7 +80,10 @@ before(async () => {
     ),
   );
 });
-after(() => h.close());
+after(async () => {
+  await h.close();
+  assert.deepEqual(h.errors, []);
+});
 
 test('text and binary messages of every length class round-trip', async () => {
   const c = await openClient(h.port, { path: '/echo' });
