@@ -17,10 +17,12 @@ export const WRK_PIPELINE_SCRIPT = join(BENCH_DIR, 'clients', 'wrk-pipeline.lua'
  * @param {number} [options.threads] wrk threads, default 1: the load CPU is one core
  * @param {number} [options.pipeline] requests per write; 1 (default) is plain keep-alive
  * @param {string} [options.path] request path, default "/"
+ * @param {string[]} [options.headers] extra request header lines ("Accept-Encoding: gzip")
  */
-export function wrkLoad({ connections, threads = 1, pipeline = 1, path = '/' }) {
+export function wrkLoad({ connections, threads = 1, pipeline = 1, path = '/', headers = [] }) {
   return async ({ port, durationS }) => {
     const argv = ['wrk', `-t${threads}`, `-c${connections}`, `-d${durationS}s`, '--latency'];
+    for (const header of headers) argv.push('-H', header);
     if (pipeline > 1) argv.push('-s', WRK_PIPELINE_SCRIPT);
     argv.push(`http://127.0.0.1:${port}${path}`);
     if (pipeline > 1) argv.push('--', String(pipeline));
@@ -85,4 +87,18 @@ export function describeWrkErrors(errors) {
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${kind} ${n}`);
   return parts.join(', ');
+}
+
+/**
+ * wrkLoad, refusing a run in which wrk saw errors (socket errors, timeouts,
+ * non-2xx/3xx responses): error responses are not throughput.
+ */
+export function checkedWrkLoad(options) {
+  const measure = wrkLoad(options);
+  return async (run) => {
+    const result = await measure(run);
+    const problems = describeWrkErrors(result.details.errors);
+    if (problems !== '') throw new Error(`wrk reported errors: ${problems}`);
+    return result;
+  };
 }
