@@ -10,9 +10,9 @@ export {
   type Agreement,
   type CloseInfo,
   type WSOptions,
-  type WSSource,
 } from './websocket.js';
-export type { WSMessage, WSMsg } from './receiver.js';
+export type { WSSource } from './sender.js';
+export type { WSMessage, WSMsg } from './messages.js';
 export type { DeflateOptions, DeflateParams } from './permessage-deflate.js';
 export { liveZlibStreams } from './deflate.js';
 export { WSError, type WSErrorCode } from './errors.js';

@@ -4,8 +4,8 @@
  * four, through an Int32Array view over the 4-byte-aligned middle of the
  * buffer; short ones a byte at a time with the key held in locals, where
  * creating the view costs more than it saves. Measured on Node 20 x64
- * (test/ws/bench-mask.ts): 64 KiB in ~7 µs (~9 GB/s, 14× the plain byte loop
- * `ws` falls back to without its native addon), 32 B in ~24 ns.
+ * (test/ws/bench-mask.ts): 64 KiB in ~7.5 µs (~8.7 GB/s, 17× the plain byte loop
+ * `ws` falls back to without its native addon), 32 B in ~30 ns.
  */
 
 /** Payloads shorter than this are unmasked byte by byte (bytes, measured). */

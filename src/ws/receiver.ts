@@ -17,27 +17,13 @@
  */
 import type { Conn } from '../net/conn.js';
 import { createQueue, type Queue } from '../sync/queue.js';
+import { StreamedMessage, type WSMessage, type WSMsg } from './messages.js';
 import { CLOSE_NO_STATUS, OP_CLOSE, OP_PING, OP_TEXT } from './constants.js';
 import type { MessageInflater } from './deflate.js';
 import { invalidUtf8, protocolError, tooBig, WSError } from './errors.js';
 import { EV_CONTROL, EV_DATA, EV_NEED_MORE, FrameParser } from './frame-parser.js';
 import { isValidReceivedCloseCode } from './close.js';
 import { UTF8_ACCEPT, UTF8_REJECT, validateUtf8 } from './utf8.js';
-
-/** A whole message (message mode). */
-export type WSMessage = { type: 'text'; data: string } | { type: 'binary'; data: Buffer };
-
-/**
- * A message whose payload is read as it arrives (stream mode, the book's
- * WSMsg). `read()` resolves with the next bytes, empty at the end of the
- * message, and rejects if the connection fails first.
- */
-export type WSMsg = {
-  readonly type: 'text' | 'binary';
-  /** Payload length in bytes when known in advance (one uncompressed frame), else -1. */
-  readonly length: number;
-  read(): Promise<Buffer>;
-};
 
 /** What the connection does with control frames. */
 export type ControlHandler = {
@@ -68,40 +54,6 @@ const MODE_STREAM = 2;
 const EMPTY = Buffer.alloc(0);
 const noop = (): void => {};
 const weighMessage = (m: WSMessage): number => m.data.length + 64;
-const weighPiece = (b: Buffer): number => b.length;
-
-/** A streamed message: its payload flows through a bounded queue. */
-class StreamedMessage implements WSMsg {
-  readonly type: 'text' | 'binary';
-  readonly length: number;
-  readonly queue: Queue<Buffer>;
-  /** Set before the queue is closed when the message did not end properly. */
-  error: Error | null = null;
-
-  constructor(type: 'text' | 'binary', length: number, bufferSize: number) {
-    this.type = type;
-    this.length = length;
-    this.queue = createQueue<Buffer>(bufferSize, { weigh: weighPiece });
-  }
-
-  read(): Promise<Buffer> {
-    const b = this.queue.tryPop();
-    if (b !== undefined) return Promise.resolve(b);
-    return this.queue.pop().then(this.orEnd);
-  }
-
-  private orEnd = (b: Buffer | null): Buffer => {
-    if (b !== null) return b;
-    if (this.error !== null) throw this.error;
-    return EMPTY;
-  };
-
-  /** Ends the message; `err` makes the reader's last read reject. */
-  end(err: Error | null): void {
-    if (err !== null && this.error === null && !this.queue.closed) this.error = err;
-    this.queue.close();
-  }
-}
 
 export class Receiver {
   private readonly conn: Conn;
@@ -149,6 +101,12 @@ export class Receiver {
   }
 
   // ---- application side ----
+
+  /** A whole message if one is buffered now, else undefined. */
+  tryReceive(): WSMessage | undefined {
+    if (this.mode !== MODE_MESSAGE) this.choose(MODE_MESSAGE);
+    return this.messages!.tryPop();
+  }
 
   /** The next whole message, or null once the connection is closing. */
   receive(): Promise<WSMessage | null> {

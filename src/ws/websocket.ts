@@ -3,11 +3,9 @@
  * handle (`WSConn`) and the connection's life from open to TCP close.
  *
  * - Reading runs as one task (receiver.ts); control frames come back here.
- * - Sending is ordered by a FIFO lock (book 13.3): whole messages that need
- *   no compression and find the lock free are framed synchronously (the fast
- *   path); compressed and streamed messages take the lock, so nothing
- *   overtakes them. Control frames never wait for the lock: frames are
- *   written whole, and RFC 6455 §5.4 lets control frames go between fragments.
+ *   The application must keep taking messages (even to drop them): while it
+ *   does not, the connection reads nothing more, close frames included.
+ * - Sending goes through sender.ts, which orders concurrent producers.
  * - Closing (RFC 6455 §7): whoever starts, close frames are exchanged, the
  *   server ends TCP first and waits for the peer's end, all bounded by the
  *   close timeout; a protocol error sends its close code and ends TCP at once.
@@ -18,12 +16,11 @@ import { setMaxListeners } from 'node:events';
 import type { HTTPReq } from '../http/types.js';
 import type { Conn } from '../net/conn.js';
 import type { DynBuf } from '../net/dynbuf.js';
-import { createSemaphore, type Semaphore } from '../sync/semaphore.js';
-import { closePayload, validateCloseArgs } from './close.js';
+import type { Semaphore } from '../sync/semaphore.js';
+import { validateCloseArgs } from './close.js';
 import {
   CLOSE_ABNORMAL,
   CLOSE_GOING_AWAY,
-  CLOSE_INTERNAL_ERROR,
   CLOSE_NO_STATUS,
   CLOSE_NORMAL,
   DEFAULT_CLOSE_TIMEOUT,
@@ -35,16 +32,13 @@ import {
   DEFAULT_STREAM_BUFFER_SIZE,
   DEFAULT_WRITE_BUFFER_SIZE,
   MAX_CONTROL_PAYLOAD,
-  OP_BINARY,
-  OP_CLOSE,
-  OP_CONTINUATION,
   OP_PING,
   OP_PONG,
-  OP_TEXT,
 } from './constants.js';
 import { defaultZlibLimiter, MessageDeflater, MessageInflater } from './deflate.js';
 import { WSError, wsClosed } from './errors.js';
 import { FrameWriter } from './frame-writer.js';
+import { Sender, type WSSource } from './sender.js';
 import type { DeflateOptions, DeflateParams } from './permessage-deflate.js';
 import {
   END_ABORTED,
@@ -52,9 +46,8 @@ import {
   END_FAILED,
   Receiver,
   type ControlHandler,
-  type WSMessage,
-  type WSMsg,
 } from './receiver.js';
+import type { WSMessage, WSMsg } from './messages.js';
 
 /** Connection settings. Every field is optional; defaults in constants.ts. */
 export type WSOptions = {
@@ -100,13 +93,6 @@ export type CloseInfo = {
   wasClean: boolean;
 };
 
-/** Something to send as one fragmented message, read to its end (a BodyReader or a WSMsg fits). */
-export type WSSource = {
-  readonly type: 'text' | 'binary';
-  read(): Promise<Buffer>;
-  close?(): unknown;
-};
-
 type PendingPing = { payload: Buffer; resolve: () => void; reject: (err: Error) => void };
 
 const EMPTY = Buffer.alloc(0);
@@ -126,18 +112,14 @@ export class WSConn implements AsyncIterable<WSMessage> {
 
   private readonly conn: Conn;
   private readonly writer: FrameWriter;
+  private readonly sender: Sender;
   private readonly receiver: Receiver;
-  private readonly sendLock: Semaphore = createSemaphore(1);
-  private readonly deflater: MessageDeflater | null = null;
   private readonly inflater: MessageInflater | null = null;
-  private readonly threshold: number;
   private readonly closeTimeout: number;
   private readonly signals: AbortSignal[];
 
   /** No new sends: close() was called or a close frame went either way. */
   private closing = false;
-  private closeSent = false;
-  private sentCode = 0;
   private peerCode = 0;
   private peerReason = '';
   private finished = false;
@@ -166,12 +148,13 @@ export class WSConn implements AsyncIterable<WSMessage> {
     this.writer = new FrameWriter(conn, options.writeBufferSize ?? DEFAULT_WRITE_BUFFER_SIZE);
     const pmd = agreement.deflate;
     const dopts = agreement.deflateOptions ?? {};
-    this.threshold = dopts.threshold ?? DEFAULT_DEFLATE_THRESHOLD;
+    let deflater: MessageDeflater | null = null;
     if (pmd !== null) {
       const limiter = options.zlibLimiter ?? defaultZlibLimiter();
-      this.deflater = new MessageDeflater(pmd.serverMaxWindowBits, pmd.serverNoContextTakeover, limiter, dopts.level, dopts.memLevel);
+      deflater = new MessageDeflater(pmd.serverMaxWindowBits, pmd.serverNoContextTakeover, limiter, dopts.level, dopts.memLevel);
       this.inflater = new MessageInflater(pmd.clientMaxWindowBits, pmd.clientNoContextTakeover, limiter);
     }
+    this.sender = new Sender(this.writer, deflater, dopts.threshold ?? DEFAULT_DEFLATE_THRESHOLD, this.onCloseSent);
     this.receiver = new Receiver(conn, this.control, this.inflater, {
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       maxFramesPerMessage: options.maxFramesPerMessage ?? DEFAULT_MAX_FRAMES_PER_MESSAGE,
@@ -222,7 +205,11 @@ export class WSConn implements AsyncIterable<WSMessage> {
   /** `for await (const msg of ws)`: whole messages until the peer closes. */
   [Symbol.asyncIterator](): AsyncIterator<WSMessage> {
     return {
-      next: () => this.receiver.receive().then(toResult),
+      next: () => {
+        // Buffered messages skip a promise hop: this runs once per message.
+        const m = this.receiver.tryReceive();
+        return m !== undefined ? Promise.resolve({ value: m, done: false }) : this.receiver.receive().then(toResult);
+      },
       return: async () => ({ value: undefined, done: true }),
     };
   }
@@ -230,79 +217,18 @@ export class WSConn implements AsyncIterable<WSMessage> {
   // ---- sending ----
 
   /**
-   * Sends a message: a string as text, bytes as binary, a WSSource as one
-   * fragmented message read to its end. Resolves once the frame is accepted
-   * (see FrameWriter); rejects once the connection is closing. Bytes of
-   * WRITEV_THRESHOLD or more are sent without a copy: leave them unmodified
-   * until the promise resolves.
+   * Sends a message: a string as text, bytes as binary, a WSSource (a
+   * BodyReader, a received WSMsg) as one fragmented message read to its end.
+   * Concurrent calls are sent in call order. Resolves once the frame is
+   * accepted: at once while the write buffer has room and the socket keeps
+   * up, else when the OS has taken the bytes; rejects once the connection is
+   * closing. Bytes of WRITEV_THRESHOLD (4 KiB) or more are sent without a
+   * copy: leave them unmodified until the promise resolves.
    */
   send(data: string | Uint8Array | WSSource): Promise<void> {
     if (this.closing) return Promise.reject(wsClosed());
-    if (typeof data === 'string') {
-      if (this.sendLock.active === 0 && (this.deflater === null || data.length * 3 < this.threshold)) {
-        return this.writer.text(data);
-      }
-      return this.sendLocked(OP_TEXT, data);
-    }
-    if (data instanceof Uint8Array) {
-      if (this.sendLock.active === 0 && (this.deflater === null || data.length < this.threshold)) {
-        return this.writer.frame(OP_BINARY, data);
-      }
-      return this.sendLocked(OP_BINARY, data);
-    }
-    return this.sendStream(data);
-  }
-
-  private async lock(): Promise<void> {
-    if (this.sendLock.tryAcquire()) return;
-    try {
-      await this.sendLock.acquire();
-    } catch {
-      throw wsClosed(); // the lock closes when the connection finishes
-    }
-  }
-
-  private async sendLocked(op: number, data: string | Uint8Array): Promise<void> {
-    await this.lock();
-    try {
-      if (this.closeSent) throw wsClosed();
-      let payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      let rsv1 = false;
-      if (this.deflater !== null && payload.length >= this.threshold) {
-        payload = await this.deflater.compress(payload);
-        rsv1 = true;
-        if (this.closeSent) throw wsClosed();
-      }
-      await this.writer.frame(op, payload, true, rsv1);
-    } finally {
-      this.sendLock.release();
-    }
-  }
-
-  private async sendStream(src: WSSource): Promise<void> {
-    await this.lock();
-    let started = false;
-    try {
-      let op = src.type === 'text' ? OP_TEXT : OP_BINARY;
-      for (;;) {
-        // Each piece is written before the next is read, so a source may
-        // reuse its buffer; the message ends with an empty final frame.
-        const piece = await src.read();
-        if (this.closeSent) throw wsClosed();
-        const fin = piece.length === 0;
-        started = true;
-        await this.writer.frame(op, piece, fin);
-        if (fin) return;
-        op = OP_CONTINUATION;
-      }
-    } catch (err) {
-      // A started message cannot be taken back: the only way out is to close.
-      if (started && !this.closeSent) this.sendClose(CLOSE_INTERNAL_ERROR, 'message source failed');
-      throw err;
-    } finally {
-      this.sendLock.release();
-      await src.close?.();
-    }
+    if (typeof data === 'string' || data instanceof Uint8Array) return this.sender.message(data);
+    return this.sender.stream(data);
   }
 
   /**
@@ -318,7 +244,7 @@ export class WSConn implements AsyncIterable<WSMessage> {
     }
     return new Promise<void>((resolve, reject) => {
       this.pings.push({ payload, resolve, reject });
-      this.writer.frame(OP_PING, payload).then(undefined, noop);
+      this.sender.control(OP_PING, payload).then(undefined, noop);
     });
   }
 
@@ -341,7 +267,7 @@ export class WSConn implements AsyncIterable<WSMessage> {
       this.closing = true;
       this.armCloseTimer();
       this.receiver.stopDelivering(null);
-      void this.closeAfterSends(code, reasonBytes);
+      void this.sender.closeAfterPending(code, reasonBytes);
     }
     return this.closed;
   }
@@ -355,44 +281,33 @@ export class WSConn implements AsyncIterable<WSMessage> {
     this.inflater?.close();
   };
 
-  private async closeAfterSends(code: number, reason: Buffer): Promise<void> {
-    try {
-      await this.lock();
-    } catch {
-      return; // finishing already
-    }
-    try {
-      this.sendClose(code, reason);
-    } finally {
-      this.sendLock.release();
-    }
-  }
-
-  private sendClose(code: number, reason: Buffer | string): void {
-    if (this.closeSent) return;
-    this.closeSent = true;
+  /** The close frame went out (whoever started): no more sends, and a deadline for TCP. */
+  private onCloseSent = (): void => {
     this.closing = true;
-    this.sentCode = code;
-    this.writer.frame(OP_CLOSE, closePayload(code, reason)).then(undefined, noop);
     this.armCloseTimer();
-  }
+  };
 
   private armCloseTimer(): void {
     if (this.closeTimer === null && !this.finished) this.closeTimer = setTimeout(this.terminate, this.closeTimeout);
   }
 
+  /** From open to closed: read until the end, close TCP, release everything. */
   private async lifecycle(initial: Buffer): Promise<void> {
-    const end = await this.receiver.run(initial);
-    this.closing = true;
-    if (end === END_FAILED) {
-      const err = this.receiver.error!;
-      this.sendClose(err.closeCode, err.message);
-      this.receiver.stopDelivering(err);
-    } else {
-      this.receiver.stopDelivering(end === END_CLOSE_FRAME ? null : new WSError('WEFT_WS_ABORTED', 'connection closed in the middle of a message'));
+    try {
+      const end = await this.receiver.run(initial);
+      this.closing = true;
+      if (end === END_FAILED) {
+        // Fail the WebSocket connection (RFC 6455 §7.1.7): our close frame, then TCP.
+        const err = this.receiver.error!;
+        this.sender.close(err.closeCode, err.message);
+        this.receiver.stopDelivering(err);
+      } else {
+        this.receiver.stopDelivering(end === END_CLOSE_FRAME ? null : new WSError('WEFT_WS_ABORTED', 'connection closed in the middle of a message'));
+      }
+      if (end !== END_ABORTED) await this.closeTcp();
+    } finally {
+      this.finish();
     }
-    if (end !== END_ABORTED) await this.closeTcp();
-    this.finish();
   }
 
   /** Sends what is buffered, ends our side and waits for the peer's end (RFC 6455 §7.1.1). */
@@ -414,19 +329,19 @@ export class WSConn implements AsyncIterable<WSMessage> {
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
     for (const signal of this.signals) signal.removeEventListener('abort', this.onAbortSignal);
-    this.writer.close();
+    const closeSent = this.sender.closeSent;
+    this.sender.finish();
     this.conn.close();
     this.receiver.abort();
-    this.sendLock.close();
-    this.deflater?.close();
     this.inflater?.close();
     const err = wsClosed();
     for (const p of this.pings.splice(0)) p.reject(err);
     const gotClose = this.peerCode !== 0;
+    const sentCode = this.sender.sentCode;
     this.resolveClosed({
-      code: gotClose ? this.peerCode : this.sentCode !== 0 ? this.sentCode : CLOSE_ABNORMAL,
+      code: gotClose ? this.peerCode : sentCode !== 0 ? sentCode : CLOSE_ABNORMAL,
       reason: this.peerReason,
-      wasClean: gotClose && this.closeSent,
+      wasClean: gotClose && closeSent,
     });
   }
 
@@ -434,8 +349,8 @@ export class WSConn implements AsyncIterable<WSMessage> {
 
   private readonly control: ControlHandler = {
     onPing: (payload) => {
-      if (this.closeSent) return undefined;
-      const written = this.writer.frame(OP_PONG, payload).then(undefined, noop);
+      if (this.sender.closeSent) return undefined;
+      const written = this.sender.control(OP_PONG, payload).then(undefined, noop);
       // A peer that pings but does not read would grow our send buffer:
       // while the socket is backed up, read nothing more until it drains.
       return this.conn.writeIdle ? undefined : written;
@@ -449,7 +364,7 @@ export class WSConn implements AsyncIterable<WSMessage> {
       this.peerCode = code;
       this.peerReason = reason;
       // Echo the code (RFC 6455 §5.5.1); 1005 means there was none to echo.
-      this.sendClose(code === CLOSE_NO_STATUS ? 0 : code, '');
+      this.sender.close(code === CLOSE_NO_STATUS ? 0 : code, '');
     },
   };
 
@@ -461,7 +376,7 @@ export class WSConn implements AsyncIterable<WSMessage> {
       return;
     }
     this.pongSeen = false;
-    this.writer.frame(OP_PING, EMPTY).then(undefined, noop);
+    this.sender.control(OP_PING, EMPTY).then(undefined, noop);
   };
 
   private onAbortSignal = (): void => {

@@ -7,6 +7,7 @@
  *   node --import tsx test/ws/bench-echo.ts [--size 32] [--inflight 64] [--connections 8] [--duration 5]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import WebSocket, { WebSocketServer } from 'ws';
 
@@ -75,41 +76,61 @@ async function runClient(): Promise<void> {
     });
     batch();
   }
+  setTimeout(() => console.log('COUNTING'), 500);
   await new Promise((r) => setTimeout(r, 500 + durationMs));
   running = false;
   console.log(`RESULT ${Math.round(count / (durationMs / 1000))}`);
   for (const ws of conns) ws.terminate();
 }
 
-function startChild(args: string[]): { child: ChildProcess; line: Promise<string> } {
+function startChild(args: string[]): { child: ChildProcess; line: Promise<string>; counting: Promise<void> } {
   const child = spawn(process.execPath, ['--import', 'tsx', process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
   const line = new Promise<string>((resolve) => {
-    let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /(listening on \S+|RESULT \d+)/.exec(out);
       if (m) resolve(m[1]!);
     });
   });
-  return { child, line };
+  const counting = new Promise<void>((resolve) => child.stdout!.on('data', () => out.includes('COUNTING') && resolve()));
+  return { child, line, counting };
+}
+
+/** CPU time (user + system) a process has used, in ms (Linux /proc). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in 1/100 s ticks
 }
 
 async function main(): Promise<void> {
   for (const server of ['ws', 'weft']) {
     const s = startChild(['--role', 'server', '--server', server, ...(values.deflate ? ['--deflate'] : [])]);
     const port = /:(\d+)/.exec(await s.line)![1]!;
+
     const c = startChild([
       '--role', 'client', '--port', port,
       '--size', values.size!, '--inflight', values.inflight!,
       '--connections', values.connections!, '--duration', values.duration!,
       ...(values.deflate ? ['--deflate'] : []),
     ]);
+    await c.counting;
+    const cpu0 = cpuMs(s.child.pid!);
     const result = await c.line;
-    console.log(`${server.padEnd(5)} size=${values.size} inflight=${values.inflight} conns=${values.connections}: ${result.split(' ')[1]} msg/s`);
+    const rate = Number(result.split(' ')[1]);
+    const cpu = cpuMs(s.child.pid!) - cpu0;
+    const perMsg = (cpu * 1000) / (rate * Number(values.duration));
+    console.log(
+      `${server.padEnd(5)} size=${values.size} inflight=${values.inflight} conns=${values.connections}: ` +
+        `${rate} msg/s, server CPU ${perMsg.toFixed(2)} µs/msg`,
+    );
     s.child.kill();
   }
 }
 
-if (values.role === 'server') await runServer();
+if (values.role === 'server') {
+  process.on('SIGINT', () => process.exit(0)); // lets --cpu-prof write its profile
+  await runServer();
+}
 else if (values.role === 'client') await runClient();
 else await main();
