@@ -96,7 +96,9 @@ export class Receiver {
     this.parser = new FrameParser({
       allowRsv1: inflater !== null,
       maxFramesPerMessage: options.maxFramesPerMessage,
-      maxMessageSize: options.maxMessageSize,
+      // Set when the application picks message mode: until then a message
+      // might be streamed, which has no size limit.
+      maxMessageSize: Infinity,
     });
   }
 
@@ -137,10 +139,10 @@ export class Receiver {
     this.mode = mode;
     if (mode === MODE_MESSAGE) {
       this.messages = createQueue<WSMessage>(this.options.receiveBufferSize, { weigh: weighMessage });
+      this.parser.maxMessageSize = this.options.maxMessageSize;
     } else {
       // Streamed messages are handed over one at a time; the payload is buffered.
       this.streams = createQueue<WSMsg>(0);
-      this.parser.maxMessageSize = Infinity;
     }
     if (this.discarding) this.closeQueues(null);
     const wake = this.modeChosen;
@@ -267,7 +269,11 @@ export class Receiver {
   // ---- message mode ----
 
   private startMessage(): void {
-    this.text = this.parser.messageOpcode === OP_TEXT;
+    const p = this.parser;
+    // The parser checks sizes once message mode is on; this frame's header
+    // may have been parsed before the application chose the mode.
+    if (!p.compressed && p.frameLength > this.options.maxMessageSize) throw tooBig('message larger than the size limit');
+    this.text = p.messageOpcode === OP_TEXT;
     this.utf8 = UTF8_ACCEPT;
     this.first = null;
     this.parts = null;

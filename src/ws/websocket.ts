@@ -66,7 +66,13 @@ export type WSOptions = {
   receiveBufferSize?: number;
   /** Bytes of a streamed message buffered ahead of `read()`. Default 64 KiB. */
   streamBufferSize?: number;
-  /** Outgoing frames gathered per write, in bytes. Default 16 KiB. */
+  /**
+   * Outgoing frames gathered per write, in bytes. Default 16 KiB. While the
+   * buffer is below this size and the socket keeps up, send() resolves at
+   * once and the buffer is written when the tick ends: an application
+   * answering 64 pipelined messages makes one system call. 0 writes every
+   * frame at once, and send() then resolves only when the OS has the bytes.
+   */
   writeBufferSize?: number;
   /** Semaphore bounding concurrent zlib jobs. Default: one shared by the process (10 permits). */
   zlibLimiter?: Semaphore;

@@ -224,3 +224,83 @@ test('heartbeat: a peer that answers pings stays; one that does not is dropped',
   await hb.close();
   assert.deepEqual(hb.errors, []);
 });
+
+test('the size limit applies only once the application reads whole messages, even for frames parsed earlier', async () => {
+  const small = await start({ maxMessageSize: 1000 });
+  apps['/early-stream'] = async (ws) => {
+    const msg = await ws.recv();
+    let n = 0;
+    for (let b = await msg!.read(); b.length > 0; b = await msg!.read()) n += b.length;
+    await ws.send(String(n));
+    for (;;) if ((await ws.recv()) === null) break;
+  };
+  apps['/early-message'] = drain;
+  // Handshake and a 5000-byte frame in one write: the frame is parsed before the application runs.
+  const s = netConnect({ port: small.port, host: '127.0.0.1' });
+  const head = (path: string): string =>
+    `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: ${GOOD_KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+  s.write(Buffer.concat([Buffer.from(head('/early-stream')), frame({ opcode: 2, payload: Buffer.alloc(5000) })]));
+  let buf = Buffer.alloc(0);
+  await new Promise<void>((resolve) =>
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.includes('5000')) resolve();
+    }),
+  );
+  s.end(frame({ opcode: 8, payload: closeBody(1000) }));
+  await new Promise((r) => s.once('close', r));
+  const m = netConnect({ port: small.port, host: '127.0.0.1' });
+  m.write(Buffer.concat([Buffer.from(head('/early-message')), frame({ opcode: 2, payload: Buffer.alloc(5000) })]));
+  let out = Buffer.alloc(0);
+  m.on('data', (d: Buffer) => (out = Buffer.concat([out, d])));
+  await new Promise((r) => m.once('end', r));
+  const close = out.subarray(out.indexOf('\r\n\r\n') + 4);
+  assert.deepEqual([close[0], close.readUInt16BE(2)], [0x88, 1009]);
+  m.end();
+  await small.close();
+  assert.deepEqual(small.errors, []);
+});
+
+test('writeBufferSize 0: one socket write per frame, and send() waits for each', async () => {
+  const strict = await start({ writeBufferSize: 0 });
+  let writes = 0;
+  apps['/strict'] = async (ws) => {
+    const it = ws[Symbol.asyncIterator]();
+    await it.next(); // the test has counted writes from here on
+    for (let i = 0; i < 20; i++) await ws.send(`m${i}`);
+    await ws.send(Buffer.alloc(10_000));
+    for (let r = await it.next(); !r.done; r = await it.next());
+  };
+  const c = await openClient(strict.port, { path: '/strict' });
+  const conn = strict.upgraded.at(-1)!;
+  const write = conn.write.bind(conn);
+  const writev = conn.writev.bind(conn);
+  conn.write = (d) => (writes++, write(d));
+  conn.writev = (d) => (writes++, writev(d));
+  c.ws.send('start');
+  for (let i = 0; i < 20; i++) assert.equal((await c.next()).data.toString(), `m${i}`);
+  assert.equal((await c.next()).data.length, 10_000);
+  assert.equal(writes, 21);
+  await c.close();
+  await strict.close();
+  assert.deepEqual(strict.errors, []);
+});
+
+test('replies to pipelined messages leave in one socket write', async () => {
+  apps['/batch'] = async (ws) => {
+    for await (const msg of ws) await ws.send(msg.data);
+  };
+  const c = await rawConnect(h.port, {}, { path: '/batch' });
+  const conn = h.upgraded.at(-1)!;
+  let writes = 0;
+  const write = conn.write.bind(conn);
+  conn.write = (d) => (writes++, write(d));
+  c.write(Buffer.concat(Array.from({ length: 64 }, (_, i) => frame({ opcode: 1, payload: `message ${i}`.padEnd(32) }))));
+  for (let i = 0; i < 64; i++) assert.equal((await c.readFrame())!.payload.toString().trim(), `message ${i}`);
+  assert.ok(writes <= 2, `${writes} writes for 64 replies`);
+  c.write(frame({ opcode: 8, payload: closeBody(1000) }));
+  assert.equal((await readClose(c)).code, 1000);
+  c.socket.end();
+  await c.closed;
+});
