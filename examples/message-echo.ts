@@ -12,6 +12,7 @@ import { BufWriter, DynBuf, MessageTooLongError, listen, type Conn } from 'weft'
 
 const NEWLINE = Buffer.from('\n');
 const QUIT = Buffer.from('quit');
+const ECHO = Buffer.from('Echo: ');
 
 async function serveClient(conn: Conn, maxMessage: number): Promise<void> {
   const input = new DynBuf();
@@ -33,11 +34,11 @@ async function serveClient(conn: Conn, maxMessage: number): Promise<void> {
         input.append(data);
         continue;
       }
-      if (msg.equals(QUIT)) {
+      if (msg.length === 4 && msg.equals(QUIT)) {
         out.pushLatin1('Bye.\n');
         break;
       }
-      out.pushLatin1('Echo: ');
+      out.push(ECHO);
       out.push(msg);
       out.push(NEWLINE);
       if (out.buffered >= out.limit) await out.flush();

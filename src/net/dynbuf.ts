@@ -14,6 +14,7 @@ import { MessageTooLongError } from './errors.js';
 
 const EMPTY = Buffer.alloc(0);
 const MIN_CAPACITY = 4096;
+const typedIndexOf = Uint8Array.prototype.indexOf;
 
 export class DynBuf {
   private data: Buffer = EMPTY;
@@ -104,9 +105,15 @@ export class DynBuf {
    */
   indexOf(needle: Buffer | string | number, from = 0): number {
     const base = this.start;
+    const data = this.data;
+    if (typeof needle === 'number') {
+      // V8's own TypedArray search: no call into Node's C++ binding.
+      const i = typedIndexOf.call(data, needle, base + from);
+      return i < 0 || i >= this.end ? -1 : i - base;
+    }
     // Search `data` directly when nothing follows `end` (always true for an
     // adopted chunk): it spares a view allocation per search.
-    const hay = this.end === this.data.length ? this.data : this.data.subarray(0, this.end);
+    const hay = this.end === data.length ? data : data.subarray(0, this.end);
     const i = hay.indexOf(needle as Buffer, base + from, 'latin1');
     return i < 0 ? -1 : i - base;
   }
@@ -166,7 +173,7 @@ export class DynBuf {
       this.scanned = 0;
     }
     const dlen = delim.length;
-    const i = this.indexOf(delim, this.scanned);
+    const i = this.indexOf(dlen === 1 ? delim[0]! : delim, this.scanned);
     if (i < 0) {
       const len = this.end - this.start;
       this.scanned = Math.max(0, len - dlen + 1);
