@@ -168,6 +168,7 @@ export class FrameParser {
         this.pos = pos + size;
         return this.parseHeader(chunk, pos);
       }
+      this.hdrChecked = true;
     }
     // Slow path: gather the header bytes in `hdr`.
     const hdr = this.hdr;
