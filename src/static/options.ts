@@ -39,6 +39,28 @@ export const READ_BUFFER_POOL_BYTES = 16 * 1024 * 1024;
 export const CACHE_SETTLE_MS = 1000;
 
 /**
+ * The stat that checks a cache entry runs on the event loop (statSync) while
+ * such stats take less than this (ms); when they are slow again and again
+ * (SYNC_STAT_SLOW_LIMIT) the cache goes through the thread pool for good.
+ * On a local filesystem the
+ * kernel answers from its inode cache in about a microsecond, while the
+ * pool's round trip costs two context switches: measured serving a 13-byte
+ * cached file on one pinned core, the pool's stat took a quarter of the CPU
+ * profile and left the core idle another quarter. A network filesystem's
+ * stat can take milliseconds, which must not block every connection: hence
+ * the switch. nginx makes this trade too (its open/fstat are synchronous).
+ */
+export const SYNC_STAT_MAX_MS = 1;
+
+/**
+ * Slow synchronous stats, net of fast ones (each fast stat forgives one slow
+ * one), after which a cache stops using them: a lone outlier (a GC pause, the
+ * core taken by another thread mid-call) must not count, a slow filesystem
+ * must, within a few dozen requests.
+ */
+export const SYNC_STAT_SLOW_LIMIT = 16;
+
+/**
  * Most range-specs honoured in one Range field. Above it the field is ignored
  * and the whole file is sent (RFC 9110 §14.2 allows ignoring Range): a request
  * must not make the server seek and read one file thousands of times.

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   cacheAddCompressed,
@@ -6,11 +8,12 @@ import {
   cacheEntry,
   cacheFill,
   cacheLookup,
+  cacheLookupChecked,
   cacheStore,
   createFileCache,
 } from '../../src/static/file-cache.js';
 import { describeCoded, describeFile } from '../../src/static/representation.js';
-import { PAST } from './helpers.js';
+import { makeTempDir, PAST, removeTree } from './helpers.js';
 
 const POLICY = { cacheControl: '', etag: true, lastModified: true };
 const stamp = (size: number, ino = 1) => ({ dev: 1, ino, size, mtimeMs: PAST, ctimeMs: PAST });
@@ -76,4 +79,31 @@ test('cacheFill: concurrent misses of one file share one read and one entry', as
   // A file that changed size while read: null, nothing stored.
   assert.equal(await cacheFill(cache, 'h', stamp(10), rep, async () => null), null);
   assert.equal(cache.entries.has('h'), false);
+});
+
+test('cacheLookupChecked: the same answers with synchronous and pooled stats', async () => {
+  const dir = makeTempDir();
+  try {
+    for (const syncStat of [true, false]) {
+      const cache = createFileCache(1000, 100);
+      cache.syncStat = syncStat;
+      const path = join(dir, `f-${syncStat}`);
+      writeFileSync(path, 'one');
+      const st = statSync(path);
+      cacheStore(cache, cacheEntry(path, st, Buffer.from('one'), describeFile(st, 'text/plain', POLICY)));
+      const hit = await cacheLookupChecked(cache, path);
+      assert.equal(hit?.entry.bytes.toString(), 'one');
+      assert.equal(hit?.stat.ino, st.ino);
+      writeFileSync(path, 'two!');
+      assert.equal(await cacheLookupChecked(cache, path), null, 'changed');
+      assert.equal(cache.entries.size, 0, 'the stale entry is dropped');
+      cacheStore(cache, cacheEntry(path, statSync(path), Buffer.from('two!'), describeFile(st, 'text/plain', POLICY)));
+      unlinkSync(path);
+      assert.equal(await cacheLookupChecked(cache, path), null, 'deleted');
+      assert.equal(await cacheLookupChecked(cache, join(path, 'below-a-file')), null, 'ENOTDIR');
+      assert.equal(cache.syncStat, syncStat, 'fast stats keep the mode');
+    }
+  } finally {
+    removeTree(dir);
+  }
 });
