@@ -2,7 +2,8 @@
  * serveStatic: the handler that serves a directory tree over GET and HEAD.
  * It normalises the request path once, answers small unchanged files from
  * memory after one stat, and otherwise resolves, opens and stats the file
- * through its handle before handing the handle to the response body.
+ * through its handle; serve-file.ts then picks the representation (identity,
+ * a precompressed sidecar, or compressed here) and answers.
  */
 import { resolve, sep } from 'node:path';
 import { bodyFromBuffer } from '../http/body.js';
@@ -32,11 +33,21 @@ type Site = FileSite & {
 
 /**
  * A Handler serving the files under `root`. Refusals are thrown as HTTPError
- * (400 bad path, 403 denied, 404 absent, 405 method), so an application can
+ * (400 bad path, 403 denied, 404 absent, 405 method, 406 when the client
+ * refuses identity and accepts no coding on offer), so an application can
  * catch a 404 and try something else.
+ *
+ * Content codings (see StaticOptions `compression` and `precompressed`): a
+ * client that accepts br or gzip gets `app.js.br` / `app.js.gz` when they
+ * sit beside `app.js`, else compressible files of at least 1 KiB are
+ * compressed here (once, for files the memory cache holds). Each coded
+ * representation has its own ETag, conditional requests are evaluated
+ * against the one selected, Range requests always get identity bytes, and
+ * every response for such a file carries Vary: Accept-Encoding.
  *
  * @example
  * const server = createServer(serveStatic('./public', { maxAge: 60 }));
+ * const assets = serveStatic('./dist', { immutable: true, maxAge: 31536000, compression: { brotliQuality: 5 } });
  */
 export function serveStatic(root: string, options?: StaticOptions): Handler {
   const settings = resolveOptions(options);

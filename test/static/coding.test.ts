@@ -15,7 +15,7 @@ import { CACHE_SETTLE_MS } from '../../src/static/options.js';
 import { fileETag } from '../../src/static/representation.js';
 import { serveStatic } from '../../src/static/index.js';
 import { decode, makeCodingSite, type CodingSite } from './coding-fixture.js';
-import { call, PAST, removeTree, statusOf } from './helpers.js';
+import { call, makeReq, openFdCount, PAST, removeTree, statusOf } from './helpers.js';
 
 let site: CodingSite;
 before(async () => {
@@ -401,5 +401,55 @@ describe('the compressed cache follows the file', () => {
     utimesSync(path, statSync(path).atimeMs / 1000, PAST / 1000);
     const third = await get();
     assert.match(decode(third.body, 'gzip').toString(), /SECOND/);
+  });
+});
+
+describe('resources', { skip: openFdCount() < 0 && 'needs /proc/self/fd' }, () => {
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  test('compressed bodies abandoned half-way or never read release their file and compressor', async () => {
+    const h = serveStatic(site.root, { cache: false });
+    await call(h, 'GET', '/style.css', { 'Accept-Encoding': 'br' }); // the sidecar index is filled
+    await settle();
+    const start = openFdCount();
+    const kinds = ['gzip', 'br', 'deflate'];
+    for (let batch = 0; batch < 10; batch++) {
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const path = i % 4 === 0 ? '/style.css' : '/big.txt';
+          const res = await h(makeReq('GET', path, { 'Accept-Encoding': kinds[(batch + i) % 3]! }), { length: 0, read: async () => Buffer.alloc(0) });
+          if (i % 2 === 0) assert.ok((await res.body!.read()).length > 0);
+          await res.body!.close!();
+        }),
+      );
+    }
+    assert.equal(activeCompressors(), 0);
+    await settle();
+    assert.equal(openFdCount(), start);
+  });
+
+  test('HEAD, 304, 412 and 406 of coded representations hold no descriptor', async () => {
+    for (const cache of [true, false]) {
+      const h = serveStatic(site.root, { cache });
+      const gzTag = withCoding(etagOf('big.txt'), 'gzip');
+      const brTag = (await call(h, 'GET', '/style.css', { 'Accept-Encoding': 'br' })).headers['etag']!;
+      await settle();
+      const start = openFdCount();
+      const cases: [string, string, Record<string, string>, number][] = [
+        ['HEAD', '/big.txt', { 'Accept-Encoding': 'gzip' }, 200],
+        ['HEAD', '/style.css', { 'Accept-Encoding': 'br' }, 200],
+        ['GET', '/big.txt', { 'Accept-Encoding': 'gzip', 'If-None-Match': gzTag }, 304],
+        ['GET', '/style.css', { 'Accept-Encoding': 'br', 'If-None-Match': brTag }, 304],
+        ['GET', '/big.txt', { 'Accept-Encoding': 'gzip', 'If-Match': '"nope"' }, 412],
+        ['GET', '/style.css', { 'Accept-Encoding': 'br', 'If-Match': '"nope"' }, 412],
+        ['GET', '/big.txt', { 'Accept-Encoding': 'zstd, identity;q=0' }, 406],
+      ];
+      for (const [method, path, headers, code] of cases) {
+        assert.equal(await statusOf(h, method, path, headers), code, `${method} ${path} ${JSON.stringify(headers)}`);
+      }
+      await settle();
+      assert.equal(openFdCount(), start, `cache ${cache}`);
+      assert.equal(activeCompressors(), 0);
+    }
   });
 });
