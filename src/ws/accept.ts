@@ -14,6 +14,7 @@ import type { Handler, HTTPReq, HTTPRes } from '../http/types.js';
 import type { Conn } from '../net/conn.js';
 import type { DynBuf } from '../net/dynbuf.js';
 import { CLOSE_INTERNAL_ERROR } from './constants.js';
+import { WSError } from './errors.js';
 import { acceptHandshake, type HandshakeOptions } from './handshake.js';
 import { validateDeflateOptions } from './permessage-deflate.js';
 import { openWebSocket, type WSConn, type WSOptions } from './websocket.js';
@@ -75,7 +76,9 @@ async function runApp(ws: WSConn, app: WSApp, req: HTTPReq, options: WebSocketOp
     await app(ws, req);
     if (!ws.isClosing) ws.close().then(undefined, noop);
   } catch (err) {
-    (options.onError ?? console.error)(err, ws);
+    // A send that failed because the connection is closing is how an
+    // application usually learns of it, not a bug worth reporting.
+    if (!(err instanceof WSError && err.code === 'WEFT_WS_CLOSED')) (options.onError ?? console.error)(err, ws);
     ws.close(CLOSE_INTERNAL_ERROR).then(undefined, noop);
   }
   await ws.closed;

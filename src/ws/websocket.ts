@@ -106,6 +106,18 @@ const noop = (): void => {};
 const toResult = (m: WSMessage | null): IteratorResult<WSMessage> =>
   m === null ? { value: undefined, done: true } : { value: m, done: false };
 
+/**
+ * An open WebSocket, as the application sees it: whole messages with
+ * `for await`/`receive()` or streamed ones with `recv()`, `send()`, `ping()`,
+ * `close()`, and `closed` to learn how it ended.
+ *
+ * @example
+ * const shout: WSApp = async (ws) => {
+ *   for await (const msg of ws) {
+ *     if (msg.type === 'text') await ws.send(msg.data.toUpperCase());
+ *   }
+ * };
+ */
 export class WSConn implements AsyncIterable<WSMessage> {
   /** The selected subprotocol, "" for none. */
   readonly protocol: string;

@@ -62,6 +62,10 @@ const apps: Record<string, App> = {
     await ws.send('after');
     for await (const _ of ws);
   },
+  '/unguarded-send': async (ws) => {
+    for await (const _ of ws);
+    await ws.send('the peer is gone'); // throws WEFT_WS_CLOSED, uncaught
+  },
   '/after-close': async (ws) => {
     for await (const msg of ws) await ws.send(msg.data);
     await assert.rejects(ws.send('too late'), { code: 'WEFT_WS_CLOSED' });
@@ -194,6 +198,14 @@ test('after the peer closes, send and ping reject with WEFT_WS_CLOSED', async ()
   await c.close();
   await h.idle();
   assert.deepEqual(errors.filter((e) => !(e instanceof Error && e.message === 'application bug')), []);
+});
+
+test('a send failing because the peer closed is not reported as an application error', async () => {
+  const before = errors.length;
+  const c = await openClient(h.port, { path: '/unguarded-send' });
+  await c.close();
+  await h.idle();
+  assert.equal(errors.length, before);
 });
 
 test('server shutdown closes open WebSockets with 1001', async () => {
