@@ -50,7 +50,7 @@ export type FrameParserOptions = {
   allowRsv1: boolean;
   /** Frames allowed in one message (→ 1009). */
   maxFramesPerMessage: number;
-  /** Payload bytes allowed in one uncompressed message (→ 1009); Infinity for none. */
+  /** Payload bytes allowed in one message (→ 1009; see payloadLimit for compressed ones); Infinity for none. */
   maxMessageSize: number;
 };
 
@@ -257,7 +257,7 @@ export class FrameParser {
     }
     if (++this.frames > this.maxFrames) return this.fail(tooBig('too many frames in one message'));
     this.messageBytes += length;
-    if (!this.compressed && this.messageBytes > this.maxMessageSize) {
+    if (this.messageBytes > payloadLimit(this.maxMessageSize, this.compressed)) {
       return this.fail(tooBig('message larger than the size limit'));
     }
     this.fin = (b0 & 0x80) !== 0;
@@ -323,6 +323,17 @@ export class FrameParser {
     this.state = ST_HEADER;
     return true;
   }
+}
+
+/**
+ * Payload bytes a message may carry on the wire. A compressed message is
+ * limited by its inflated size (checked while inflating), but deflate
+ * expands data by 5 bytes per stored block of up to 64 KiB at most: more
+ * compressed bytes than this slack allows can only be padding (empty
+ * blocks), CPU spent for nothing.
+ */
+export function payloadLimit(maxMessageSize: number, compressed: boolean): number {
+  return compressed ? maxMessageSize + Math.ceil(maxMessageSize / 1024) + 1024 : maxMessageSize;
 }
 
 /** Header size implied by the second byte: length field and masking key. */

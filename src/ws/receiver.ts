@@ -21,7 +21,7 @@ import { StreamedMessage, type WSMessage, type WSMsg } from './messages.js';
 import { CLOSE_NO_STATUS, OP_CLOSE, OP_PING, OP_TEXT } from './constants.js';
 import type { MessageInflater } from './deflate.js';
 import { invalidUtf8, protocolError, tooBig, WSError } from './errors.js';
-import { EV_CONTROL, EV_DATA, EV_NEED_MORE, FrameParser } from './frame-parser.js';
+import { EV_CONTROL, EV_DATA, EV_NEED_MORE, FrameParser, payloadLimit } from './frame-parser.js';
 import { isValidReceivedCloseCode } from './close.js';
 import { UTF8_ACCEPT, UTF8_REJECT, validateUtf8 } from './utf8.js';
 
@@ -272,7 +272,7 @@ export class Receiver {
     const p = this.parser;
     // The parser checks sizes once message mode is on; this frame's header
     // may have been parsed before the application chose the mode.
-    if (!p.compressed && p.frameLength > this.options.maxMessageSize) throw tooBig('message larger than the size limit');
+    if (p.frameLength > payloadLimit(this.options.maxMessageSize, p.compressed)) throw tooBig('message larger than the size limit');
     this.text = p.messageOpcode === OP_TEXT;
     this.utf8 = UTF8_ACCEPT;
     this.first = null;

@@ -288,3 +288,10 @@ test('many connections compressing at once share the limiter, and every zlib str
   await h.idle();
   assert.equal(liveZlibStreams(), 0);
 });
+
+test('a compressed message whose wire size alone exceeds the limit → 1009 from the header', async () => {
+  const c = await rawConnect(h.port, { 'Sec-WebSocket-Extensions': 'permessage-deflate' }, { path: '/echo' });
+  // 2 MiB of "compressed" bytes against a 1 MiB limit: no need to inflate any.
+  c.write(frame({ opcode: 2, rsv: 4, payload: Buffer.alloc(2 * 1024 * 1024) }).subarray(0, 14));
+  await expectFail(c, 1009);
+});
