@@ -53,6 +53,7 @@ const MODE_STREAM = 2;
 
 const EMPTY = Buffer.alloc(0);
 const noop = (): void => {};
+// A message costs its payload plus ~64 bytes of object: empty messages count too.
 const weighMessage = (m: WSMessage): number => m.data.length + 64;
 
 export class Receiver {

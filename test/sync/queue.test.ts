@@ -4,6 +4,9 @@ import fc from 'fast-check';
 import { createQueue } from '../../src/sync/queue.js';
 import { SyncError } from '../../src/sync/errors.js';
 
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
 /** Lets every pending promise callback run (one turn of the event loop, not a timer). */
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -17,7 +20,7 @@ function track<T>(p: Promise<T>): { done: boolean; value?: T; error?: unknown } 
   return s;
 }
 
-test('items come out in the order they went in', async () => {
+test('items come out in the order they went in', HANG_GUARD, async () => {
   const q = createQueue<number>(10);
   for (let i = 0; i < 10; i++) await q.push(i);
   const out: number[] = [];
@@ -25,7 +28,7 @@ test('items come out in the order they went in', async () => {
   assert.deepEqual(out, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
-test('capacity N buffers N items, then producers block until a pop', async () => {
+test('capacity N buffers N items, then producers block until a pop', HANG_GUARD, async () => {
   const q = createQueue<string>(2);
   const a = track(q.push('a'));
   const b = track(q.push('b'));
@@ -42,7 +45,7 @@ test('capacity N buffers N items, then producers block until a pop', async () =>
   assert.equal(await q.pop(), 'c');
 });
 
-test('capacity 0 is a rendezvous: a push completes only when a consumer takes it', async () => {
+test('capacity 0 is a rendezvous: a push completes only when a consumer takes it', HANG_GUARD, async () => {
   const q = createQueue<number>();
   const p = track(q.push(1));
   await settle();
@@ -60,7 +63,7 @@ test('capacity 0 is a rendezvous: a push completes only when a consumer takes it
   assert.deepEqual([c.done, c.value], [true, 2]);
 });
 
-test('waiting producers are woken in FIFO order', async () => {
+test('waiting producers are woken in FIFO order', HANG_GUARD, async () => {
   const q = createQueue<number>(1);
   await q.push(0);
   const order: number[] = [];
@@ -74,7 +77,7 @@ test('waiting producers are woken in FIFO order', async () => {
   assert.deepEqual(order, [1, 2, 3, 4]);
 });
 
-test('a new push waits behind producers already waiting even when tryPush would see room', async () => {
+test('a new push waits behind producers already waiting even when tryPush would see room', HANG_GUARD, async () => {
   const q = createQueue<number>(0);
   const first = track(q.push(1));
   // With capacity 0 there is never room; the newcomer queues behind.
@@ -84,7 +87,7 @@ test('a new push waits behind producers already waiting even when tryPush would 
   assert.equal(first.done, true);
 });
 
-test('waiting consumers are served in FIFO order', async () => {
+test('waiting consumers are served in FIFO order', HANG_GUARD, async () => {
   const q = createQueue<string>(4);
   const got: string[] = [];
   const consumers = ['c1', 'c2', 'c3'].map((name) => q.pop().then((v) => got.push(`${name}:${v}`)));
@@ -96,7 +99,7 @@ test('waiting consumers are served in FIFO order', async () => {
   assert.deepEqual(got, ['c1:x', 'c2:y', 'c3:z']);
 });
 
-test('close rejects waiting and future producers; consumers drain, then get null', async () => {
+test('close rejects waiting and future producers; consumers drain, then get null', HANG_GUARD, async () => {
   const q = createQueue<number>(2);
   await q.push(1);
   await q.push(2);
@@ -113,7 +116,7 @@ test('close rejects waiting and future producers; consumers drain, then get null
   q.close(); // idempotent
 });
 
-test('close wakes every waiting consumer with null', async () => {
+test('close wakes every waiting consumer with null', HANG_GUARD, async () => {
   const q = createQueue<number>();
   const waiting = [q.pop(), q.pop(), q.pop()];
   await settle();
@@ -121,7 +124,7 @@ test('close wakes every waiting consumer with null', async () => {
   assert.deepEqual(await Promise.all(waiting), [null, null, null]);
 });
 
-test('weighted capacity: accepts while the weight is under the capacity, one item may overshoot', async () => {
+test('weighted capacity: accepts while the weight is under the capacity, one item may overshoot', HANG_GUARD, async () => {
   const q = createQueue<Buffer>(10, { weigh: (b) => b.length });
   assert.equal(q.tryPush(Buffer.alloc(4)), true);
   assert.equal(q.tryPush(Buffer.alloc(100)), true); // 4 < 10: admitted, overshoots
@@ -138,7 +141,7 @@ test('weighted capacity: accepts while the weight is under the capacity, one ite
   assert.equal(q.weight, 1);
 });
 
-test('tryPop takes from a waiting producer in rendezvous mode and returns undefined when empty', async () => {
+test('tryPop takes from a waiting producer in rendezvous mode and returns undefined when empty', HANG_GUARD, async () => {
   const q = createQueue<number>();
   assert.equal(q.tryPop(), undefined);
   const p = track(q.push(7));
@@ -147,11 +150,11 @@ test('tryPop takes from a waiting producer in rendezvous mode and returns undefi
   assert.equal(p.done, true);
 });
 
-test('rejects a negative capacity', () => {
+test('rejects a negative capacity', HANG_GUARD, () => {
   assert.throws(() => createQueue(-1), RangeError);
 });
 
-test('property: many producers and consumers, no item lost or duplicated, per-producer order kept, buffer bounded', async () => {
+test('property: many producers and consumers, no item lost or duplicated, per-producer order kept, buffer bounded', HANG_GUARD, async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.integer({ min: 0, max: 4 }), // capacity
@@ -199,7 +202,7 @@ test('property: many producers and consumers, no item lost or duplicated, per-pr
   );
 });
 
-test('property: a single consumer sees the exact global push order', async () => {
+test('property: a single consumer sees the exact global push order', HANG_GUARD, async () => {
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 0, max: 3 }), fc.array(fc.nat({ max: 3 }), { maxLength: 60 }), async (capacity, plan) => {
       // Producers push in the order given by `plan`, each without waiting

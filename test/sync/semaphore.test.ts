@@ -4,9 +4,12 @@ import fc from 'fast-check';
 import { createSemaphore, withPermit } from '../../src/sync/semaphore.js';
 import { Deque } from '../../src/sync/deque.js';
 
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-test('a one-permit semaphore is a FIFO mutex', async () => {
+test('a one-permit semaphore is a FIFO mutex', HANG_GUARD, async () => {
   const lock = createSemaphore(1);
   await lock.acquire();
   const order: number[] = [];
@@ -26,7 +29,7 @@ test('a one-permit semaphore is a FIFO mutex', async () => {
   assert.throws(() => lock.release());
 });
 
-test('never more than `permits` jobs run at once', async () => {
+test('never more than `permits` jobs run at once', HANG_GUARD, async () => {
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 30 }), fc.scheduler(), async (permits, jobs, s) => {
       const sem = createSemaphore(permits);
@@ -50,13 +53,13 @@ test('never more than `permits` jobs run at once', async () => {
   );
 });
 
-test('withPermit releases when the job throws', async () => {
+test('withPermit releases when the job throws', HANG_GUARD, async () => {
   const sem = createSemaphore(1);
   await assert.rejects(withPermit(sem, async () => Promise.reject(new Error('boom'))), /boom/);
   assert.equal(sem.active, 0);
 });
 
-test('close rejects waiters and later acquires; holders keep their permit', async () => {
+test('close rejects waiters and later acquires; holders keep their permit', HANG_GUARD, async () => {
   const sem = createSemaphore(1);
   await sem.acquire();
   const w = sem.acquire();
@@ -67,7 +70,7 @@ test('close rejects waiters and later acquires; holders keep their permit', asyn
   sem.release();
 });
 
-test('Deque: FIFO across growth and wrap-around', () => {
+test('Deque: FIFO across growth and wrap-around', HANG_GUARD, () => {
   const d = new Deque<number>();
   const model: number[] = [];
   let next = 0;

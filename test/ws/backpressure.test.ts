@@ -13,6 +13,9 @@ import { openClient } from './client.js';
 import { serve, type Harness } from './harness.js';
 import { expectFail, frame, rawConnect } from './raw.js';
 
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
 /** One turn of the event loop (lets I/O happen); not a timer. */
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -33,7 +36,7 @@ after(async () => {
   assert.deepEqual(h.errors, []);
 });
 
-test('a 64 MiB message streams through recv()/read() in bounded memory', async () => {
+test('a 64 MiB message streams through recv()/read() in bounded memory', HANG_GUARD, async () => {
   const SIZE = 64 * 1024 * 1024;
   let maxHeld = 0;
   let pieces = 0;
@@ -69,7 +72,7 @@ test('a 64 MiB message streams through recv()/read() in bounded memory', async (
   assert.ok(maxHeld < 1024 * 1024, `server held ${maxHeld} bytes`);
 });
 
-test('echoing a streamed message back as a streamed send', async () => {
+test('echoing a streamed message back as a streamed send', HANG_GUARD, async () => {
   apps['/stream-echo'] = async (ws) => {
     for (let msg = await ws.recv(); msg !== null; msg = await ws.recv()) await ws.send(msg);
   };
@@ -85,7 +88,7 @@ test('echoing a streamed message back as a streamed send', async () => {
   await c.close();
 });
 
-test('recv(): length is known only for a single uncompressed frame; abandoning a message skips the rest', async () => {
+test('recv(): length is known only for a single uncompressed frame; abandoning a message skips the rest', HANG_GUARD, async () => {
   const seen: string[] = [];
   apps['/abandon'] = async (ws) => {
     const first = await ws.recv();
@@ -108,7 +111,7 @@ test('recv(): length is known only for a single uncompressed frame; abandoning a
   await c.close();
 });
 
-test('invalid UTF-8 in a streamed text message: read() rejects and the peer gets 1007', async () => {
+test('invalid UTF-8 in a streamed text message: read() rejects and the peer gets 1007', HANG_GUARD, async () => {
   let readError: unknown = null;
   apps['/stream-utf8'] = async (ws) => {
     const msg = await ws.recv();
@@ -126,7 +129,7 @@ test('invalid UTF-8 in a streamed text message: read() rejects and the peer gets
   assert.equal((readError as { code?: string } | null)?.code, 'WEFT_WS_INVALID_UTF8');
 });
 
-test('a slow application in message mode stops the socket being read', async () => {
+test('a slow application in message mode stops the socket being read', HANG_GUARD, async () => {
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
   let readWhileBlocked = 0;
@@ -176,7 +179,7 @@ test('a slow application in message mode stops the socket being read', async () 
   await c.close();
 });
 
-test('a client that stops reading: send() waits, and server memory stays bounded', async () => {
+test('a client that stops reading: send() waits, and server memory stays bounded', HANG_GUARD, async () => {
   const CHUNK = 64 * 1024;
   const TOTAL = 64 * 1024 * 1024;
   let maxBuffered = 0;

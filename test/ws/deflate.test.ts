@@ -17,6 +17,9 @@ import { openClient, type Client } from './client.js';
 import { serve, type Harness } from './harness.js';
 import { expectFail, frame, rawConnect } from './raw.js';
 
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** A semaphore that records how many permits were ever held at once. */
@@ -122,7 +125,7 @@ const combos: [string, Record<string, unknown>, string][] = [
 ];
 
 for (const [name, options, agreed] of combos) {
-  test(`negotiated and round-tripped: ${name}`, async () => {
+  test(`negotiated and round-tripped: ${name}`, HANG_GUARD, async () => {
     const c = await openClient(h.port, { path: '/echo', perMessageDeflate: options });
     assert.equal(c.headers['sec-websocket-extensions'], agreed);
     assert.equal(serverExtensions.at(-1), agreed);
@@ -132,7 +135,7 @@ for (const [name, options, agreed] of combos) {
   });
 }
 
-test('a client offering no compression gets none, and its RSV1 frames are refused (1002)', async () => {
+test('a client offering no compression gets none, and its RSV1 frames are refused (1002)', HANG_GUARD, async () => {
   const c = await openClient(h.port, { path: '/echo', perMessageDeflate: false });
   assert.equal(c.headers['sec-websocket-extensions'], undefined);
   await c.close();
@@ -150,7 +153,7 @@ async function wireSize(c: Client, sock: import('node:net').Socket, send: () => 
   return sock.bytesRead - before;
 }
 
-test('context takeover and window size are visible on the wire', async () => {
+test('context takeover and window size are visible on the wire', HANG_GUARD, async () => {
   const text = randomBytes(6000).toString('base64'); // ~8 KB, compresses to ~6 KB on its own
   apps['/repeat'] = async (ws) => {
     for await (const _ of ws) await ws.send(text);
@@ -172,7 +175,7 @@ test('context takeover and window size are visible on the wire', async () => {
   assert.ok(c2 > c1 / 2, `with a 1 KiB window: ${c1} then ${c2}`);
 });
 
-test('zip bomb: a small compressed message inflating past maxMessageSize → 1009', async () => {
+test('zip bomb: a small compressed message inflating past maxMessageSize → 1009', HANG_GUARD, async () => {
   const c = await openClient(h.port, { path: '/echo', perMessageDeflate: {} });
   const sock = (c.ws as unknown as { _socket: import('node:net').Socket })._socket;
   const before = sock.bytesWritten;
@@ -182,7 +185,7 @@ test('zip bomb: a small compressed message inflating past maxMessageSize → 100
   assert.ok(sock.bytesWritten - before < 200 * 1024);
 });
 
-test('zip bomb, inflater level: inflating stops within one zlib chunk of the limit', async () => {
+test('zip bomb, inflater level: inflating stops within one zlib chunk of the limit', HANG_GUARD, async () => {
   const inflater = new MessageInflater(15, false, createSemaphore(1));
   const LIMIT = 1024 * 1024;
   const bomb = zlib.deflateRawSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 });
@@ -196,7 +199,7 @@ test('zip bomb, inflater level: inflating stops within one zlib chunk of the lim
   inflater.close();
 });
 
-test('corrupt compressed data → 1007; RSV1 on a continuation frame → 1002', async () => {
+test('corrupt compressed data → 1007; RSV1 on a continuation frame → 1002', HANG_GUARD, async () => {
   const ext = { 'Sec-WebSocket-Extensions': 'permessage-deflate' };
   let c = await rawConnect(h.port, ext, { path: '/echo' });
   assert.equal(c.headers['sec-websocket-extensions'], 'permessage-deflate');
@@ -208,7 +211,7 @@ test('corrupt compressed data → 1007; RSV1 on a continuation frame → 1002', 
   await expectFail(c, 1002);
 });
 
-test('a compressed message streamed through recv()/read(), with the reader behind', async () => {
+test('a compressed message streamed through recv()/read(), with the reader behind', HANG_GUARD, async () => {
   const SIZE = 16 * 1024 * 1024;
   apps['/stream'] = async (ws) => {
     const msg = await ws.recv();
@@ -231,7 +234,7 @@ test('a compressed message streamed through recv()/read(), with the reader behin
   await c.close();
 });
 
-test('a reader paused on a streamed message does not hold a zlib permit', async () => {
+test('a reader paused on a streamed message does not hold a zlib permit', HANG_GUARD, async () => {
   // One permit: if the stalled inflate kept it, the other connection's
   // compression would wait for ever.
   const one = recordingLimiter(1);
@@ -270,7 +273,7 @@ test('a reader paused on a streamed message does not hold a zlib permit', async 
   await h2.close();
 });
 
-test('many connections compressing at once share the limiter, and every zlib stream is closed', async () => {
+test('many connections compressing at once share the limiter, and every zlib stream is closed', HANG_GUARD, async () => {
   const clients = await Promise.all(Array.from({ length: 12 }, () => openClient(h.port, { path: '/echo', perMessageDeflate: {} })));
   await Promise.all(
     clients.map(async (c, i) => {
@@ -289,7 +292,7 @@ test('many connections compressing at once share the limiter, and every zlib str
   assert.equal(liveZlibStreams(), 0);
 });
 
-test('a compressed message whose wire size alone exceeds the limit → 1009 from the header', async () => {
+test('a compressed message whose wire size alone exceeds the limit → 1009 from the header', HANG_GUARD, async () => {
   const c = await rawConnect(h.port, { 'Sec-WebSocket-Extensions': 'permessage-deflate' }, { path: '/echo' });
   // 2 MiB of "compressed" bytes against a 1 MiB limit: no need to inflate any.
   c.write(frame({ opcode: 2, rsv: 4, payload: Buffer.alloc(2 * 1024 * 1024) }).subarray(0, 14));

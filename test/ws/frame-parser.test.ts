@@ -10,6 +10,9 @@ import fc from 'fast-check';
 import { EV_CONTROL, EV_DATA, EV_ERROR, EV_NEED_MORE, FrameParser } from '../../src/ws/frame-parser.js';
 import { frame } from './raw.js';
 
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
 type Msg = { opcode: number; fragments: Buffer[]; pings: Buffer[] };
 
 const message = fc.record({
@@ -84,7 +87,7 @@ function split(b: Buffer, cuts: number[]): Buffer[] {
   return out.filter((c) => c.length > 0);
 }
 
-test('same events however the stream is cut into chunks', () => {
+test('same events however the stream is cut into chunks', HANG_GUARD, () => {
   fc.assert(
     fc.property(fc.array(message, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 12 }), (msgs, cuts) => {
       const bytes = encode(msgs);
@@ -95,7 +98,7 @@ test('same events however the stream is cut into chunks', () => {
   );
 });
 
-test('one byte at a time', () => {
+test('one byte at a time', HANG_GUARD, () => {
   const msgs: Msg[] = [
     { opcode: 1, fragments: [Buffer.from('héllo'), Buffer.alloc(200, 0x41)], pings: [Buffer.from('p')] },
     { opcode: 2, fragments: [Buffer.alloc(66_000, 7)], pings: [] },
@@ -105,7 +108,7 @@ test('one byte at a time', () => {
   assert.deepEqual(parse(chunks), expected(msgs));
 });
 
-test('random bytes never throw: events, need-more, or a close code', () => {
+test('random bytes never throw: events, need-more, or a close code', HANG_GUARD, () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat(), { maxLength: 5 }), (bytes, cuts) => {
       const log = parse(split(Buffer.from(bytes), cuts));
@@ -116,7 +119,7 @@ test('random bytes never throw: events, need-more, or a close code', () => {
   );
 });
 
-test('after an error the parser stays failed', () => {
+test('after an error the parser stays failed', HANG_GUARD, () => {
   const p = new FrameParser({ allowRsv1: false, maxFramesPerMessage: 10, maxMessageSize: 100 });
   p.feed(frame({ opcode: 3 }));
   assert.equal(p.next(), EV_ERROR);

@@ -9,6 +9,9 @@ import { websocket, type CloseInfo, type WSConn } from '../../src/ws/index.js';
 import { serve, type Harness } from './harness.js';
 import { closeBody, expectFail, frame, rawConnect, readClose, type RawClient } from './raw.js';
 
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
 const TEXT = 0x1;
 const BINARY = 0x2;
 const CONT = 0x0;
@@ -65,7 +68,7 @@ async function closeCleanly(c: RawClient, code = 1000): Promise<void> {
   await c.closed;
 }
 
-test('a text, a binary and an empty message are echoed', async () => {
+test('a text, a binary and an empty message are echoed', HANG_GUARD, async () => {
   const c = await open();
   assert.equal(c.headers['sec-websocket-accept'], 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
   c.write(frame({ opcode: TEXT, payload: 'héllo' }));
@@ -80,7 +83,7 @@ test('a text, a binary and an empty message are echoed', async () => {
   await closeCleanly(c);
 });
 
-test('16-bit and 64-bit lengths at their boundaries', async () => {
+test('16-bit and 64-bit lengths at their boundaries', HANG_GUARD, async () => {
   const c = await open();
   for (const n of [125, 126, 999]) {
     c.write(frame({ opcode: BINARY, payload: Buffer.alloc(n, 7) }));
@@ -90,7 +93,7 @@ test('16-bit and 64-bit lengths at their boundaries', async () => {
   await closeCleanly(c);
 });
 
-test('a fragmented message is reassembled, with control frames between fragments', async () => {
+test('a fragmented message is reassembled, with control frames between fragments', HANG_GUARD, async () => {
   const c = await open();
   c.write([
     frame({ opcode: TEXT, payload: 'one ', fin: false }),
@@ -107,7 +110,7 @@ test('a fragmented message is reassembled, with control frames between fragments
   await closeCleanly(c);
 });
 
-test('frames split at every byte boundary still parse', async () => {
+test('frames split at every byte boundary still parse', HANG_GUARD, async () => {
   const c = await open();
   const bytes = Buffer.concat([
     frame({ opcode: TEXT, payload: 'ab€', fin: false }),
@@ -128,7 +131,7 @@ test('frames split at every byte boundary still parse', async () => {
   await closeCleanly(c);
 });
 
-test('a ping is answered with a pong carrying the same payload', async () => {
+test('a ping is answered with a pong carrying the same payload', HANG_GUARD, async () => {
   const c = await open();
   const payload = Buffer.alloc(125, 0x5a);
   c.write(frame({ opcode: PING, payload }));
@@ -138,44 +141,44 @@ test('a ping is answered with a pong carrying the same payload', async () => {
   await closeCleanly(c);
 });
 
-test('unmasked client frame → 1002', () => violation(1002, frame({ opcode: TEXT, payload: 'x', mask: false })));
-test('RSV1 without a negotiated extension → 1002', () => violation(1002, frame({ opcode: TEXT, payload: 'x', rsv: 4 })));
-test('RSV2 → 1002', () => violation(1002, frame({ opcode: TEXT, payload: 'x', rsv: 2 })));
-test('RSV3 → 1002', () => violation(1002, frame({ opcode: BINARY, payload: 'x', rsv: 1 })));
+test('unmasked client frame → 1002', HANG_GUARD, () => violation(1002, frame({ opcode: TEXT, payload: 'x', mask: false })));
+test('RSV1 without a negotiated extension → 1002', HANG_GUARD, () => violation(1002, frame({ opcode: TEXT, payload: 'x', rsv: 4 })));
+test('RSV2 → 1002', HANG_GUARD, () => violation(1002, frame({ opcode: TEXT, payload: 'x', rsv: 2 })));
+test('RSV3 → 1002', HANG_GUARD, () => violation(1002, frame({ opcode: BINARY, payload: 'x', rsv: 1 })));
 for (const op of [3, 4, 5, 6, 7, 0xb, 0xc, 0xd, 0xe, 0xf]) {
-  test(`unknown opcode ${op} → 1002`, () => violation(1002, frame({ opcode: op, payload: 'x' })));
+  test(`unknown opcode ${op} → 1002`, HANG_GUARD, () => violation(1002, frame({ opcode: op, payload: 'x' })));
 }
-test('control frame with 126 bytes → 1002', () => violation(1002, frame({ opcode: PING, payload: Buffer.alloc(126) })));
-test('fragmented control frame → 1002', () => violation(1002, frame({ opcode: PING, payload: 'x', fin: false })));
-test('continuation without a message → 1002', () => violation(1002, frame({ opcode: CONT, payload: 'x' })));
-test('new data frame inside a fragmented message → 1002', () =>
+test('control frame with 126 bytes → 1002', HANG_GUARD, () => violation(1002, frame({ opcode: PING, payload: Buffer.alloc(126) })));
+test('fragmented control frame → 1002', HANG_GUARD, () => violation(1002, frame({ opcode: PING, payload: 'x', fin: false })));
+test('continuation without a message → 1002', HANG_GUARD, () => violation(1002, frame({ opcode: CONT, payload: 'x' })));
+test('new data frame inside a fragmented message → 1002', HANG_GUARD, () =>
   violation(1002, frame({ opcode: TEXT, payload: 'a', fin: false }), frame({ opcode: BINARY, payload: 'b' })));
-test('non-minimal 16-bit length → 1002', () => violation(1002, frame({ opcode: BINARY, payload: 'short', lengthBits: 16 })));
-test('non-minimal 64-bit length → 1002', () => violation(1002, frame({ opcode: BINARY, payload: Buffer.alloc(200), lengthBits: 64 })));
-test('64-bit length with the top bit set → 1002', async () => {
+test('non-minimal 16-bit length → 1002', HANG_GUARD, () => violation(1002, frame({ opcode: BINARY, payload: 'short', lengthBits: 16 })));
+test('non-minimal 64-bit length → 1002', HANG_GUARD, () => violation(1002, frame({ opcode: BINARY, payload: Buffer.alloc(200), lengthBits: 64 })));
+test('64-bit length with the top bit set → 1002', HANG_GUARD, async () => {
   const c = await open();
   // Header only: the violation must be caught before any payload.
   c.write(frame({ opcode: BINARY, high: 0x80000000 }).subarray(0, 14));
   await expectFail(c, 1002);
 });
-test('64-bit length beyond 2^53 → 1009', async () => {
+test('64-bit length beyond 2^53 → 1009', HANG_GUARD, async () => {
   const c = await open();
   c.write(frame({ opcode: BINARY, high: 0x00200000 }).subarray(0, 14));
   await expectFail(c, 1009);
 });
-test('a violation in the first two header bytes fails before the rest arrives', async () => {
+test('a violation in the first two header bytes fails before the rest arrives', HANG_GUARD, async () => {
   const c = await open();
   c.write(frame({ opcode: TEXT, payload: Buffer.alloc(70000), mask: false }).subarray(0, 2));
   await expectFail(c, 1002);
 });
 
-test('invalid UTF-8 in a text frame → 1007', () => violation(1007, frame({ opcode: TEXT, payload: Buffer.from([0x61, 0xff, 0x62]) })));
-test('overlong encoding → 1007', () => violation(1007, frame({ opcode: TEXT, payload: Buffer.from([0xc0, 0xaf]) })));
-test('UTF-16 surrogate encoded in UTF-8 → 1007', () => violation(1007, frame({ opcode: TEXT, payload: Buffer.from([0xed, 0xa0, 0x80]) })));
-test('code point above U+10FFFF → 1007', () => violation(1007, frame({ opcode: TEXT, payload: Buffer.from([0xf4, 0x90, 0x80, 0x80]) })));
-test('text ending inside a UTF-8 sequence → 1007', () =>
+test('invalid UTF-8 in a text frame → 1007', HANG_GUARD, () => violation(1007, frame({ opcode: TEXT, payload: Buffer.from([0x61, 0xff, 0x62]) })));
+test('overlong encoding → 1007', HANG_GUARD, () => violation(1007, frame({ opcode: TEXT, payload: Buffer.from([0xc0, 0xaf]) })));
+test('UTF-16 surrogate encoded in UTF-8 → 1007', HANG_GUARD, () => violation(1007, frame({ opcode: TEXT, payload: Buffer.from([0xed, 0xa0, 0x80]) })));
+test('code point above U+10FFFF → 1007', HANG_GUARD, () => violation(1007, frame({ opcode: TEXT, payload: Buffer.from([0xf4, 0x90, 0x80, 0x80]) })));
+test('text ending inside a UTF-8 sequence → 1007', HANG_GUARD, () =>
   violation(1007, frame({ opcode: TEXT, payload: Buffer.from([0x61, 0xe2, 0x82]), fin: false }), frame({ opcode: CONT, payload: '' })));
-test('invalid UTF-8 fails fast: before the message (or even the frame) is complete', async () => {
+test('invalid UTF-8 fails fast: before the message (or even the frame) is complete', HANG_GUARD, async () => {
   const c = await open();
   // First fragment holds the invalid byte; the message never ends.
   c.write(frame({ opcode: TEXT, payload: Buffer.from('ok \xff', 'latin1'), fin: false }));
@@ -186,7 +189,7 @@ test('invalid UTF-8 fails fast: before the message (or even the frame) is comple
   d.write(big.subarray(0, 8 + 10));
   await expectFail(d, 1007);
 });
-test('a code point split between fragments is valid', async () => {
+test('a code point split between fragments is valid', HANG_GUARD, async () => {
   const c = await open();
   const euro = Buffer.from('€'); // e2 82 ac
   c.write([frame({ opcode: TEXT, payload: euro.subarray(0, 1), fin: false }), frame({ opcode: CONT, payload: euro.subarray(1) })]);
@@ -194,19 +197,19 @@ test('a code point split between fragments is valid', async () => {
   await closeCleanly(c);
 });
 
-test('close frame with a 1-byte payload → 1002', () => violation(1002, frame({ opcode: CLOSE, payload: Buffer.from([0x03]) })));
+test('close frame with a 1-byte payload → 1002', HANG_GUARD, () => violation(1002, frame({ opcode: CLOSE, payload: Buffer.from([0x03]) })));
 for (const code of [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535]) {
-  test(`close code ${code} → 1002`, () => violation(1002, frame({ opcode: CLOSE, payload: closeBody(code) })));
+  test(`close code ${code} → 1002`, HANG_GUARD, () => violation(1002, frame({ opcode: CLOSE, payload: closeBody(code) })));
 }
-test('close reason that is not UTF-8 → 1007', () =>
+test('close reason that is not UTF-8 → 1007', HANG_GUARD, () =>
   violation(1007, frame({ opcode: CLOSE, payload: Buffer.concat([closeBody(1000), Buffer.from([0xff])]) })));
 for (const code of [1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999]) {
-  test(`close code ${code} is valid and echoed`, async () => {
+  test(`close code ${code} is valid and echoed`, HANG_GUARD, async () => {
     const c = await open();
     await closeCleanly(c, code);
   });
 }
-test('an empty close frame is answered with an empty close frame', async () => {
+test('an empty close frame is answered with an empty close frame', HANG_GUARD, async () => {
   const c = await open();
   c.write(frame({ opcode: CLOSE }));
   const got = await readClose(c);
@@ -216,22 +219,22 @@ test('an empty close frame is answered with an empty close frame', async () => {
   await c.closed;
 });
 
-test('message over maxMessageSize → 1009, from the header alone', async () => {
+test('message over maxMessageSize → 1009, from the header alone', HANG_GUARD, async () => {
   const c = await open();
   c.write(frame({ opcode: BINARY, payload: Buffer.alloc(MAX_MESSAGE + 1) }).subarray(0, 8));
   await expectFail(c, 1009);
 });
-test('fragmented message over maxMessageSize → 1009', () =>
+test('fragmented message over maxMessageSize → 1009', HANG_GUARD, () =>
   violation(
     1009,
     frame({ opcode: BINARY, payload: Buffer.alloc(600), fin: false }),
     frame({ opcode: CONT, payload: Buffer.alloc(600) }),
   ));
-test('more frames than maxFramesPerMessage → 1009', () =>
+test('more frames than maxFramesPerMessage → 1009', HANG_GUARD, () =>
   violation(1009, ...Array.from({ length: MAX_FRAMES + 1 }, () => frame({ opcode: CONT, payload: '', fin: false })).map((f, i) =>
     i === 0 ? frame({ opcode: TEXT, payload: '', fin: false }) : f,
   )));
-test('a message exactly at the limits is delivered', async () => {
+test('a message exactly at the limits is delivered', HANG_GUARD, async () => {
   const c = await open();
   const frames = Array.from({ length: MAX_FRAMES }, (_, i) =>
     frame({ opcode: i === 0 ? BINARY : CONT, payload: Buffer.alloc(MAX_MESSAGE / MAX_FRAMES, i), fin: i === MAX_FRAMES - 1 }),
@@ -241,7 +244,7 @@ test('a message exactly at the limits is delivered', async () => {
   await closeCleanly(c);
 });
 
-test('data after the peer closes TCP without a close frame: reported as 1006', async () => {
+test('data after the peer closes TCP without a close frame: reported as 1006', HANG_GUARD, async () => {
   await h.idle();
   const before = closes.length;
   const c = await open();
@@ -255,7 +258,7 @@ test('data after the peer closes TCP without a close frame: reported as 1006', a
   assert.deepEqual(closes.at(-1), { code: 1006, reason: '', wasClean: false });
 });
 
-test('a clean close is reported with the peer code and reason', async () => {
+test('a clean close is reported with the peer code and reason', HANG_GUARD, async () => {
   await h.idle();
   const before = closes.length;
   const c = await open();

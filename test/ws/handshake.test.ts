@@ -11,6 +11,9 @@ import { acceptHandshake, acceptKey, websocket, type HandshakeOptions } from '..
 import { serve, type Harness } from './harness.js';
 import { closeBody, frame, GOOD_ACCEPT, GOOD_KEY, rawConnect, readClose } from './raw.js';
 
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
 function request(headers: Record<string, string | string[] | null> = {}, method = 'GET', version: '1.0' | '1.1' = '1.1'): HTTPReq {
   const all: Record<string, string | string[] | null> = {
     Host: 'example.com',
@@ -47,7 +50,7 @@ function thrown(req: HTTPReq, options?: HandshakeOptions): HTTPError {
   assert.fail('expected an HTTPError');
 }
 
-test('Sec-WebSocket-Accept is SHA-1 of key + GUID, base64 (RFC 6455 §1.3 example)', () => {
+test('Sec-WebSocket-Accept is SHA-1 of key + GUID, base64 (RFC 6455 §1.3 example)', HANG_GUARD, () => {
   assert.equal(acceptKey(GOOD_KEY), GOOD_ACCEPT);
   const hs = acceptHandshake(request());
   assert.deepEqual(hs.headers, { Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Accept': GOOD_ACCEPT });
@@ -56,7 +59,7 @@ test('Sec-WebSocket-Accept is SHA-1 of key + GUID, base64 (RFC 6455 §1.3 exampl
   assert.equal(hs.deflate, null);
 });
 
-test('Upgrade and Connection are case-insensitive tokens that may be in lists', () => {
+test('Upgrade and Connection are case-insensitive tokens that may be in lists', HANG_GUARD, () => {
   assert.equal(status(request({ Upgrade: 'WebSocket' })), 101);
   assert.equal(status(request({ Upgrade: 'foo/2, websocket' })), 101);
   assert.equal(status(request({ Upgrade: ['foo', 'websocket'] })), 101);
@@ -64,16 +67,16 @@ test('Upgrade and Connection are case-insensitive tokens that may be in lists', 
   assert.equal(status(request({ Connection: ['keep-alive', 'upgrade'] })), 101);
 });
 
-test('non-GET → 405 with Allow: GET', () => {
+test('non-GET → 405 with Allow: GET', HANG_GUARD, () => {
   const err = thrown(request({}, 'POST'));
   assert.equal(err.status, 405);
   assert.deepEqual(err.headers, { Allow: 'GET' });
   assert.equal(status(request({}, 'HEAD')), 405);
 });
 
-test('HTTP/1.0 → 400', () => assert.equal(status(request({}, 'GET', '1.0')), 400));
+test('HTTP/1.0 → 400', HANG_GUARD, () => assert.equal(status(request({}, 'GET', '1.0')), 400));
 
-test('missing or other Upgrade → 426 naming websocket and version 13', () => {
+test('missing or other Upgrade → 426 naming websocket and version 13', HANG_GUARD, () => {
   for (const upgrade of [null, 'h2c', 'websocket2', 'web socket']) {
     const err = thrown(request({ Upgrade: upgrade }));
     assert.equal(err.status, 426, String(upgrade));
@@ -82,13 +85,13 @@ test('missing or other Upgrade → 426 naming websocket and version 13', () => {
   }
 });
 
-test('Connection without upgrade → 400', () => {
+test('Connection without upgrade → 400', HANG_GUARD, () => {
   assert.equal(status(request({ Connection: null })), 400);
   assert.equal(status(request({ Connection: 'keep-alive' })), 400);
   assert.equal(status(request({ Connection: 'upgrades' })), 400);
 });
 
-test('Sec-WebSocket-Version other than exactly 13 → 426 with Sec-WebSocket-Version: 13', () => {
+test('Sec-WebSocket-Version other than exactly 13 → 426 with Sec-WebSocket-Version: 13', HANG_GUARD, () => {
   for (const v of [null, '8', '12', '14', '13, 8', ' ', '013']) {
     const err = thrown(request({ 'Sec-WebSocket-Version': v }));
     assert.equal(err.status, 426, String(v));
@@ -97,7 +100,7 @@ test('Sec-WebSocket-Version other than exactly 13 → 426 with Sec-WebSocket-Ver
   assert.equal(status(request({ 'Sec-WebSocket-Version': ['13', '13'] })), 426);
 });
 
-test('Sec-WebSocket-Key must be base64 of exactly 16 bytes → else 400', () => {
+test('Sec-WebSocket-Key must be base64 of exactly 16 bytes → else 400', HANG_GUARD, () => {
   const b64 = (n: number): string => Buffer.alloc(n, 1).toString('base64');
   assert.equal(status(request({ 'Sec-WebSocket-Key': b64(16) })), 101);
   for (const key of [null, '', b64(15), b64(17), b64(16).slice(0, -2), 'not base64 at all!!!!!==', '!!!!!!!!!!!!!!!!!!!!!!==']) {
@@ -106,13 +109,13 @@ test('Sec-WebSocket-Key must be base64 of exactly 16 bytes → else 400', () => 
   assert.equal(status(request({ 'Sec-WebSocket-Key': [GOOD_KEY, GOOD_KEY] })), 400);
 });
 
-test('an upgrade request with a body → 400', () => {
+test('an upgrade request with a body → 400', HANG_GUARD, () => {
   assert.equal(status(request({ 'Content-Length': '5' })), 400);
   assert.equal(status(request({ 'Transfer-Encoding': 'chunked' })), 400);
   assert.equal(status(request({ 'Content-Length': '0' })), 101);
 });
 
-test('the Origin hook: false → 403; it sees the Origin (undefined when absent)', () => {
+test('the Origin hook: false → 403; it sees the Origin (undefined when absent)', HANG_GUARD, () => {
   const seen: (string | undefined)[] = [];
   const checkOrigin = (origin: string | undefined): boolean => {
     seen.push(origin);
@@ -124,7 +127,7 @@ test('the Origin hook: false → 403; it sees the Origin (undefined when absent)
   assert.deepEqual(seen, ['https://good.example', 'https://evil.example', undefined]);
 });
 
-test('subprotocol: chosen by the application from the offered list', () => {
+test('subprotocol: chosen by the application from the offered list', HANG_GUARD, () => {
   const offered: string[][] = [];
   const selectProtocol = (list: string[]): string | null => {
     offered.push(list);
@@ -146,13 +149,13 @@ test('subprotocol: chosen by the application from the offered list', () => {
   assert.throws(() => acceptHandshake(request({ 'Sec-WebSocket-Protocol': 'x' }), { selectProtocol: () => 'y' }), /not offered/);
 });
 
-test('invalid or duplicated subprotocols → 400', () => {
+test('invalid or duplicated subprotocols → 400', HANG_GUARD, () => {
   assert.equal(status(request({ 'Sec-WebSocket-Protocol': 'a b' })), 400);
   assert.equal(status(request({ 'Sec-WebSocket-Protocol': 'a, a' })), 400);
   assert.equal(status(request({ 'Sec-WebSocket-Protocol': 'a/b' })), 400);
 });
 
-test('malformed Sec-WebSocket-Extensions → 400 (only when compression is on)', () => {
+test('malformed Sec-WebSocket-Extensions → 400 (only when compression is on)', HANG_GUARD, () => {
   const bad = { 'Sec-WebSocket-Extensions': 'permessage-deflate; x="a b"' };
   assert.equal(status(request(bad), { perMessageDeflate: true }), 400);
   assert.equal(status(request(bad)), 101);
@@ -178,7 +181,7 @@ after(async () => {
   assert.deepEqual(h.errors, []);
 });
 
-test('over a socket: 101 with the accept key and protocol, then frames', async () => {
+test('over a socket: 101 with the accept key and protocol, then frames', HANG_GUARD, async () => {
   const c = await rawConnect(h.port, { 'Sec-WebSocket-Protocol': 'first, second' }, { path: '/room?x=1' });
   assert.equal(c.status, 101);
   assert.equal(c.headers['upgrade'], 'websocket');
@@ -192,7 +195,7 @@ test('over a socket: 101 with the accept key and protocol, then frames', async (
   await c.closed;
 });
 
-test('over a socket: failures get their exact status and the connection closes', async () => {
+test('over a socket: failures get their exact status and the connection closes', HANG_GUARD, async () => {
   const cases: [Record<string, string | null>, { method?: string; version?: string }, number][] = [
     [{}, { method: 'POST' }, 405],
     [{}, { version: '1.0' }, 400],

@@ -10,6 +10,9 @@ import { websocket, type CloseInfo, type WSConn } from '../../src/ws/index.js';
 import { openClient } from './client.js';
 import { serve, type Harness } from './harness.js';
 
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
 type App = (ws: WSConn) => Promise<void>;
 let h: Harness;
 const closes: CloseInfo[] = [];
@@ -89,7 +92,7 @@ after(async () => {
   assert.deepEqual(h.errors, []);
 });
 
-test('text and binary messages of every length class round-trip', async () => {
+test('text and binary messages of every length class round-trip', HANG_GUARD, async () => {
   const c = await openClient(h.port, { path: '/echo' });
   for (const n of [0, 1, 125, 126, 4095, 4096, 65535, 65536, 1 << 20]) {
     const bin = randomBytes(n);
@@ -106,7 +109,7 @@ test('text and binary messages of every length class round-trip', async () => {
   assert.deepEqual(await c.close(), { code: 1000, reason: '' });
 });
 
-test('fragmented messages from the client are delivered whole', async () => {
+test('fragmented messages from the client are delivered whole', HANG_GUARD, async () => {
   const c = await openClient(h.port, { path: '/types' });
   c.ws.send('abc', { fin: false });
   c.ws.send('def', { fin: false });
@@ -119,14 +122,14 @@ test('fragmented messages from the client are delivered whole', async () => {
   await c.close();
 });
 
-test('pipelined messages keep their order', async () => {
+test('pipelined messages keep their order', HANG_GUARD, async () => {
   const c = await openClient(h.port, { path: '/echo' });
   for (let i = 0; i < 1000; i++) c.ws.send(`m${i}`);
   for (let i = 0; i < 1000; i++) assert.equal((await c.next()).data.toString(), `m${i}`);
   await c.close();
 });
 
-test('server ping resolves on the pong; client ping gets a pong', async () => {
+test('server ping resolves on the pong; client ping gets a pong', HANG_GUARD, async () => {
   const c = await openClient(h.port, { path: '/ping' });
   assert.equal((await c.next()).data.toString(), 'pongs received');
   const pong = new Promise<Buffer>((r) => c.ws.once('pong', r));
@@ -135,7 +138,7 @@ test('server ping resolves on the pong; client ping gets a pong', async () => {
   await c.close();
 });
 
-test('client close code and reason reach the server; the server echoes the code', async () => {
+test('client close code and reason reach the server; the server echoes the code', HANG_GUARD, async () => {
   await h.idle();
   const before = closes.length;
   const c = await openClient(h.port, { path: '/echo' });
@@ -144,13 +147,13 @@ test('client close code and reason reach the server; the server echoes the code'
   assert.deepEqual(closes.slice(before), [{ code: 4321, reason: 'client leaving', wasClean: true }]);
 });
 
-test('server close(4001, reason) reaches the client', async () => {
+test('server close(4001, reason) reaches the client', HANG_GUARD, async () => {
   const c = await openClient(h.port, { path: '/close-4001' });
   assert.equal((await c.next()).data.toString(), 'bye soon');
   assert.deepEqual(await c.closed, { code: 4001, reason: 'server says bye' });
 });
 
-test('an application that returns closes with 1000; one that throws with 1011', async () => {
+test('an application that returns closes with 1000; one that throws with 1011', HANG_GUARD, async () => {
   let c = await openClient(h.port, { path: '/return' });
   assert.equal((await c.closed).code, 1000);
   c = await openClient(h.port, { path: '/throw' });
@@ -159,7 +162,7 @@ test('an application that returns closes with 1000; one that throws with 1011', 
   assert.ok(errors.some((e) => e instanceof Error && e.message === 'application bug'));
 });
 
-test('concurrent producers: every message arrives once, each producer in order', async () => {
+test('concurrent producers: every message arrives once, each producer in order', HANG_GUARD, async () => {
   const c = await openClient(h.port, { path: '/producers' });
   const next = new Map<number, number>();
   let bigs = 0;
@@ -184,7 +187,7 @@ test('concurrent producers: every message arrives once, each producer in order',
   await c.close();
 });
 
-test('a streamed send arrives as one message, and later sends after it', async () => {
+test('a streamed send arrives as one message, and later sends after it', HANG_GUARD, async () => {
   const c = await openClient(h.port, { path: '/stream-send' });
   const m = await c.next();
   assert.equal(m.data.length, 50_000);
@@ -193,14 +196,14 @@ test('a streamed send arrives as one message, and later sends after it', async (
   await c.close();
 });
 
-test('after the peer closes, send and ping reject with WEFT_WS_CLOSED', async () => {
+test('after the peer closes, send and ping reject with WEFT_WS_CLOSED', HANG_GUARD, async () => {
   const c = await openClient(h.port, { path: '/after-close' });
   await c.close();
   await h.idle();
   assert.deepEqual(errors.filter((e) => !(e instanceof Error && e.message === 'application bug')), []);
 });
 
-test('a send failing because the peer closed is not reported as an application error', async () => {
+test('a send failing because the peer closed is not reported as an application error', HANG_GUARD, async () => {
   const before = errors.length;
   const c = await openClient(h.port, { path: '/unguarded-send' });
   await c.close();
@@ -208,7 +211,7 @@ test('a send failing because the peer closed is not reported as an application e
   assert.equal(errors.length, before);
 });
 
-test('server shutdown closes open WebSockets with 1001', async () => {
+test('server shutdown closes open WebSockets with 1001', HANG_GUARD, async () => {
   const c = await openClient(h.port, { path: '/echo' });
   await h.close();
   assert.equal((await c.closed).code, 1001);

@@ -11,6 +11,9 @@ import { openClient } from './client.js';
 import { serve, type Harness } from './harness.js';
 import { closeBody, frame, GOOD_KEY, rawConnect, readClose } from './raw.js';
 
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
 type App = (ws: WSConn) => Promise<void>;
 const apps: Record<string, App> = {};
 const closes = new Map<string, CloseInfo>();
@@ -41,7 +44,7 @@ async function drain(ws: WSConn): Promise<void> {
   for await (const _ of ws);
 }
 
-test('frames sent together with the handshake are not lost', async () => {
+test('frames sent together with the handshake are not lost', HANG_GUARD, async () => {
   apps['/early'] = async (ws) => {
     for await (const msg of ws) await ws.send(`got ${msg.data}`);
   };
@@ -63,7 +66,7 @@ test('frames sent together with the handshake are not lost', async () => {
   await new Promise((r) => s.once('close', r));
 });
 
-test('server close: a peer that never answers is disconnected after closeTimeout', async () => {
+test('server close: a peer that never answers is disconnected after closeTimeout', HANG_GUARD, async () => {
   apps['/close-unanswered'] = async (ws) => {
     await ws.close(4000, 'go away');
   };
@@ -76,7 +79,7 @@ test('server close: a peer that never answers is disconnected after closeTimeout
   assert.deepEqual(closes.get('/close-unanswered'), { code: 4000, reason: '', wasClean: false });
 });
 
-test('peer close: a peer that answers but keeps TCP open is disconnected after closeTimeout', async () => {
+test('peer close: a peer that answers but keeps TCP open is disconnected after closeTimeout', HANG_GUARD, async () => {
   apps['/linger'] = drain;
   const c = await rawConnect(h.port, {}, { path: '/linger' });
   c.write(frame({ opcode: 8, payload: closeBody(1001, 'leaving') }));
@@ -87,7 +90,7 @@ test('peer close: a peer that answers but keeps TCP open is disconnected after c
   assert.deepEqual(closes.get('/linger'), { code: 1001, reason: 'leaving', wasClean: true });
 });
 
-test('close() sends queued messages first; sends after it reject; bad arguments throw', async () => {
+test('close() sends queued messages first; sends after it reject; bad arguments throw', HANG_GUARD, async () => {
   apps['/close-order'] = async (ws) => {
     const big = ws.send(Buffer.alloc(300_000, 1));
     const small = ws.send('last words');
@@ -107,7 +110,7 @@ test('close() sends queued messages first; sends after it reject; bad arguments 
   assert.deepEqual(errors, []);
 });
 
-test('messages arriving after the application called close() are dropped', async () => {
+test('messages arriving after the application called close() are dropped', HANG_GUARD, async () => {
   const seen: string[] = [];
   apps['/drop-after-close'] = async (ws) => {
     const it = ws[Symbol.asyncIterator]();
@@ -127,7 +130,7 @@ test('messages arriving after the application called close() are dropped', async
   assert.deepEqual(seen, ['one']);
 });
 
-test('the abort signal closes with 1001', async () => {
+test('the abort signal closes with 1001', HANG_GUARD, async () => {
   const controller = new AbortController();
   const hs = await start({ signal: controller.signal });
   apps['/signal'] = drain;
@@ -138,7 +141,7 @@ test('the abort signal closes with 1001', async () => {
   assert.deepEqual(hs.errors, []);
 });
 
-test('a failing message source closes the connection with 1011 and its send rejects', async () => {
+test('a failing message source closes the connection with 1011 and its send rejects', HANG_GUARD, async () => {
   let sendError: unknown = null;
   apps['/bad-source'] = async (ws) => {
     let n = 0;
@@ -161,7 +164,7 @@ test('a failing message source closes the connection with 1011 and its send reje
   assert.equal((sendError as Error).message, 'disk on fire');
 });
 
-test('a peer vanishing mid-message: read() rejects with WEFT_WS_ABORTED', async () => {
+test('a peer vanishing mid-message: read() rejects with WEFT_WS_ABORTED', HANG_GUARD, async () => {
   let readError: unknown = null;
   apps['/vanish'] = async (ws) => {
     const msg = await ws.recv();
@@ -180,7 +183,7 @@ test('a peer vanishing mid-message: read() rejects with WEFT_WS_ABORTED', async 
   assert.deepEqual(closes.get('/vanish'), { code: 1006, reason: '', wasClean: false });
 });
 
-test('a ping flood from a peer that does not read stalls reading, not memory', async () => {
+test('a ping flood from a peer that does not read stalls reading, not memory', HANG_GUARD, async () => {
   apps['/ping-flood'] = drain;
   const c = await rawConnect(h.port, {}, { path: '/ping-flood' });
   c.socket.pause(); // read nothing: the pongs pile up
@@ -201,7 +204,7 @@ test('a ping flood from a peer that does not read stalls reading, not memory', a
   await h.idle();
 });
 
-test('heartbeat: a peer that answers pings stays; one that does not is dropped', async () => {
+test('heartbeat: a peer that answers pings stays; one that does not is dropped', HANG_GUARD, async () => {
   const hb = await start({ heartbeatInterval: 40 });
   apps['/hb'] = drain;
   // The ws client answers pings by itself.
@@ -225,7 +228,7 @@ test('heartbeat: a peer that answers pings stays; one that does not is dropped',
   assert.deepEqual(hb.errors, []);
 });
 
-test('the size limit applies only once the application reads whole messages, even for frames parsed earlier', async () => {
+test('the size limit applies only once the application reads whole messages, even for frames parsed earlier', HANG_GUARD, async () => {
   const small = await start({ maxMessageSize: 1000 });
   apps['/early-stream'] = async (ws) => {
     const msg = await ws.recv();
@@ -262,7 +265,7 @@ test('the size limit applies only once the application reads whole messages, eve
   assert.deepEqual(small.errors, []);
 });
 
-test('writeBufferSize 0: one socket write per frame, and send() waits for each', async () => {
+test('writeBufferSize 0: one socket write per frame, and send() waits for each', HANG_GUARD, async () => {
   const strict = await start({ writeBufferSize: 0 });
   let writes = 0;
   apps['/strict'] = async (ws) => {
@@ -287,7 +290,7 @@ test('writeBufferSize 0: one socket write per frame, and send() waits for each',
   assert.deepEqual(strict.errors, []);
 });
 
-test('replies to pipelined messages leave in one socket write', async () => {
+test('replies to pipelined messages leave in one socket write', HANG_GUARD, async () => {
   apps['/batch'] = async (ws) => {
     for await (const msg of ws) await ws.send(msg.data);
   };

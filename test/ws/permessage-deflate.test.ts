@@ -7,7 +7,10 @@ import { test } from 'node:test';
 import { formatExtension, parseExtensions } from '../../src/ws/extensions.js';
 import { negotiateDeflate, validateDeflateOptions, type DeflateOptions } from '../../src/ws/permessage-deflate.js';
 
-test('parses offers, parameters and quoted values', () => {
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
+test('parses offers, parameters and quoted values', HANG_GUARD, () => {
   assert.deepEqual(parseExtensions(['permessage-deflate; client_max_window_bits, Permessage-Deflate ; server_max_window_bits="10"', 'foo']), [
     { name: 'permessage-deflate', params: [['client_max_window_bits', true]] },
     { name: 'permessage-deflate', params: [['server_max_window_bits', '10']] },
@@ -15,7 +18,7 @@ test('parses offers, parameters and quoted values', () => {
   ]);
 });
 
-test('rejects malformed syntax', () => {
+test('rejects malformed syntax', HANG_GUARD, () => {
   for (const v of ['a;', '; a', 'a; b=', 'a; b="c d"', 'a b', 'a; =1', 'a; b=c d', '"a"']) {
     assert.equal(parseExtensions([v]), null, v);
   }
@@ -28,13 +31,13 @@ function negotiate(header: string, options: DeflateOptions = {}): string | null 
   return a === null ? null : formatExtension(a.response);
 }
 
-test('accepts a plain offer with defaults', () => {
+test('accepts a plain offer with defaults', HANG_GUARD, () => {
   const a = negotiateDeflate(parseExtensions(['permessage-deflate'])!, {})!;
   assert.equal(formatExtension(a.response), 'permessage-deflate');
   assert.deepEqual(a.params, { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 });
 });
 
-test('honours each parameter the client offers', () => {
+test('honours each parameter the client offers', HANG_GUARD, () => {
   assert.equal(negotiate('permessage-deflate; client_max_window_bits'), 'permessage-deflate');
   assert.equal(negotiate('permessage-deflate; client_max_window_bits=10'), 'permessage-deflate; client_max_window_bits=10');
   assert.equal(negotiate('permessage-deflate; server_max_window_bits=10'), 'permessage-deflate; server_max_window_bits=10');
@@ -48,7 +51,7 @@ test('honours each parameter the client offers', () => {
   assert.deepEqual(a.params, { serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 9, clientMaxWindowBits: 11 });
 });
 
-test('declines offers with unknown, duplicated or invalid parameters, and takes the next', () => {
+test('declines offers with unknown, duplicated or invalid parameters, and takes the next', HANG_GUARD, () => {
   for (const bad of [
     'permessage-deflate; server_no_context_takeover; server_no_context_takeover',
     'permessage-deflate; client_max_window_bits; client_max_window_bits=10',
@@ -68,7 +71,7 @@ test('declines offers with unknown, duplicated or invalid parameters, and takes 
   assert.equal(negotiate('x-webkit-deflate-frame'), null);
 });
 
-test('server configuration', () => {
+test('server configuration', HANG_GUARD, () => {
   assert.equal(negotiate('permessage-deflate', { serverNoContextTakeover: true }), 'permessage-deflate; server_no_context_takeover');
   assert.equal(negotiate('permessage-deflate', { clientNoContextTakeover: true }), 'permessage-deflate; client_no_context_takeover');
   assert.equal(negotiate('permessage-deflate', { serverMaxWindowBits: 10 }), 'permessage-deflate; server_max_window_bits=10');
@@ -82,7 +85,7 @@ test('server configuration', () => {
   assert.equal(negotiate('permessage-deflate, permessage-deflate; client_max_window_bits', { clientMaxWindowBits: 10 }), 'permessage-deflate; client_max_window_bits=10');
 });
 
-test('rejects invalid configuration up front', () => {
+test('rejects invalid configuration up front', HANG_GUARD, () => {
   assert.throws(() => validateDeflateOptions({ serverMaxWindowBits: 7 }), RangeError);
   assert.throws(() => validateDeflateOptions({ clientMaxWindowBits: 16 }), RangeError);
   assert.throws(() => validateDeflateOptions({ threshold: -1 }), RangeError);

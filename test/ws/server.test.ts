@@ -11,6 +11,9 @@ import { acceptWebSocket, liveZlibStreams } from '../../src/ws/index.js';
 import { openClient } from './client.js';
 import { rawConnect } from './raw.js';
 
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
 let server: Server;
 
 const handler: Handler = (req) => {
@@ -32,7 +35,7 @@ before(async () => {
 });
 after(() => server.close());
 
-test('upgrade through the HTTP server: protocol, compression, echo', async () => {
+test('upgrade through the HTTP server: protocol, compression, echo', HANG_GUARD, async () => {
   const c = await openClient(server.port, { path: '/ws', protocols: ['chat', 'echo'], perMessageDeflate: {} });
   assert.equal(c.ws.protocol, 'echo');
   assert.equal(c.headers['sec-websocket-extensions'], 'permessage-deflate');
@@ -44,7 +47,7 @@ test('upgrade through the HTTP server: protocol, compression, echo', async () =>
   await c.close();
 });
 
-test('handshake failures come back as HTTP statuses from the server', async () => {
+test('handshake failures come back as HTTP statuses from the server', HANG_GUARD, async () => {
   const bad = await rawConnect(server.port, { 'Sec-WebSocket-Version': '8' }, { path: '/ws' });
   assert.equal(bad.status, 426);
   assert.equal(bad.headers['sec-websocket-version'], '13');
@@ -57,7 +60,7 @@ test('handshake failures come back as HTTP statuses from the server', async () =
   post.socket.destroy();
 });
 
-test('server.close() closes open WebSockets with 1001 and releases their zlib streams', async () => {
+test('server.close() closes open WebSockets with 1001 and releases their zlib streams', HANG_GUARD, async () => {
   const clients = await Promise.all([1, 2, 3].map(() => openClient(server.port, { path: '/ws', perMessageDeflate: {} })));
   for (const c of clients) {
     c.ws.send('y'.repeat(5000));

@@ -9,6 +9,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { isValidUtf8, UTF8_ACCEPT, UTF8_REJECT, validateUtf8 } from '../../src/ws/utf8.js';
 
+/** node:test timeout, only to stop a hung test from blocking the run (ms). */
+const HANG_GUARD = { timeout: 60_000 };
+
 const decoder = new TextDecoder('utf-8', { fatal: true });
 function reference(b: Uint8Array): boolean {
   try {
@@ -50,7 +53,7 @@ function split(b: Uint8Array, cuts: number[]): Uint8Array[] {
   return out;
 }
 
-test('agrees with TextDecoder on whole buffers', () => {
+test('agrees with TextDecoder on whole buffers', HANG_GUARD, () => {
   fc.assert(
     fc.property(fc.oneof(utf8ish.map((a) => new Uint8Array(a)), validText), (b) => {
       assert.equal(isValidUtf8(b), reference(b));
@@ -60,7 +63,7 @@ test('agrees with TextDecoder on whole buffers', () => {
   );
 });
 
-test('agrees with TextDecoder however the bytes are split', () => {
+test('agrees with TextDecoder however the bytes are split', HANG_GUARD, () => {
   const longMixed = fc
     .tuple(validText, utf8ish, validText)
     .map(([a, b, c]) => new Uint8Array(Buffer.concat([a, new Uint8Array(b), c])));
@@ -88,7 +91,7 @@ function viable(prefix: Uint8Array): boolean {
   return tails.some((t) => reference(Buffer.concat([prefix, Buffer.from(t)])));
 }
 
-test('fails fast: rejects a prefix exactly when nothing could complete it', () => {
+test('fails fast: rejects a prefix exactly when nothing could complete it', HANG_GUARD, () => {
   fc.assert(
     fc.property(utf8ish, (bytes) => {
       const b = new Uint8Array(bytes);
@@ -104,7 +107,7 @@ test('fails fast: rejects a prefix exactly when nothing could complete it', () =
   );
 });
 
-test('long buffers (native path) with the error near either end or cut mid-character', () => {
+test('long buffers (native path) with the error near either end or cut mid-character', HANG_GUARD, () => {
   const base = Buffer.from('a€𝄞'.repeat(100));
   assert.equal(validateUtf8(UTF8_ACCEPT, base), UTF8_ACCEPT);
   const bad = Buffer.from(base);
