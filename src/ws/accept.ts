@@ -42,8 +42,9 @@ const noop = (): void => {};
  *   req.path === '/chat' ? acceptWebSocket(req, chat, { selectProtocol: (p) => (p.includes('v1') ? 'v1' : null) }) : notFound();
  */
 export function acceptWebSocket(req: HTTPReq, app: WSApp, options: WebSocketOptions = {}): HTTPRes {
-  const hs = acceptHandshake(req, options);
   const pmd = options.perMessageDeflate;
+  if (typeof pmd === 'object') validateDeflateOptions(pmd);
+  const hs = acceptHandshake(req, options);
   const agreement = {
     protocol: hs.protocol,
     extensions: hs.extensions,
