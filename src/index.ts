@@ -6,6 +6,7 @@
 export * from './net/index.js';
 export * from './http/index.js';
 export * from './app/index.js';
+export * from './sync/index.js';
 export { serveStatic, type StaticOptions, type DotfilesPolicy } from './static/index.js';
 export {
   withCompression,
@@ -15,3 +16,14 @@ export {
   type Coding,
   type CompressionOptions,
 } from './compress/index.js';
+export {
+  websocket,
+  acceptWebSocket,
+  WSConn,
+  WSError,
+  type WSApp,
+  type WebSocketOptions,
+  type WSMessage,
+  type WSMsg,
+  type CloseInfo,
+} from './ws/index.js';

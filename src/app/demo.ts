@@ -1,10 +1,14 @@
 /**
  * The bundled demo routes: `/echo` streams any request body back in constant
- * memory, `/sheep` counts 0..99, one line a second, as a chunked stream.
+ * memory, `/sheep` counts 0..99, one line a second, as a chunked stream,
+ * `/ws/echo` echoes WebSocket messages and `/ws/chat` is a chat room.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bodyFromGenerator } from '../http/body.js';
 import type { BodyReader, HTTPReq, HTTPRes } from '../http/types.js';
+import { websocket } from '../ws/accept.js';
+import type { WSConn } from '../ws/websocket.js';
+import { createChatRoom } from './chat.js';
 import type { Router } from './router.js';
 
 export type DemoOptions = {
@@ -34,10 +38,16 @@ async function* countSheep(interval: number, done: (n: number) => void): AsyncGe
   }
 }
 
+/** Sends every message back as it came (text stays text, binary stays binary). */
+async function echoMessages(ws: WSConn): Promise<void> {
+  for await (const msg of ws) await ws.send(msg.data);
+}
+
 /** Adds the demo routes to `app`. */
 export function addDemoRoutes(app: Router, options: DemoOptions = {}): Router {
   const interval = options.sheepInterval ?? 1000;
   const done = options.onSheepDone ?? (() => {});
+  const chat = createChatRoom();
   return app
     .post('/echo', echo)
     .put('/echo', echo)
@@ -45,5 +55,7 @@ export function addDemoRoutes(app: Router, options: DemoOptions = {}): Router {
       code: 200,
       headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
       body: bodyFromGenerator(countSheep(interval, done)),
-    }));
+    }))
+    .get('/ws/echo', websocket(echoMessages, { perMessageDeflate: {} }))
+    .get('/ws/chat', websocket((ws) => chat.join(ws), { perMessageDeflate: {}, maxMessageSize: 64 * 1024 }));
 }

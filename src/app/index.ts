@@ -2,3 +2,4 @@
 export { router, type Router, type RouteHandler, type Params } from './router.js';
 export { addDemoRoutes, echo, type DemoOptions } from './demo.js';
 export { accessLog, formatCombined, formatJson, type AccessLog, type LogFormat } from './access-log.js';
+export { createChatRoom, type ChatRoom, type ChatOptions } from './chat.js';

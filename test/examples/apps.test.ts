@@ -15,7 +15,7 @@ test('json-api: create, read, update, delete, and errors', async () => {
     const todo = await created.json();
     assert.deepEqual(todo, { id: 1, title: 'write docs', done: false });
     const updated = await fetch(`${base}/1`, { method: 'PUT', body: JSON.stringify({ done: true }) });
-    assert.equal((await updated.json()).done, true);
+    assert.equal(((await updated.json()) as { done: boolean }).done, true);
     assert.equal((await fetch(`${base}/1`)).status, 200);
     const bad = await fetch(base, { method: 'POST', body: 'not json' });
     assert.equal(bad.status, 400);

@@ -1,0 +1,100 @@
+/**
+ * The demo chat room: every message a member sends is broadcast to every
+ * member. Each member has a small bounded outbox drained by its own sender;
+ * a member too slow to keep up (a full outbox) is disconnected with 1013
+ * rather than allowed to grow the server's memory. The author of a message
+ * is the exception: its own copy waits for room in its outbox, so the room
+ * stops reading a member that talks faster than it listens (backpressure),
+ * instead of dropping everyone else.
+ *
+ * Within one process only: with --workers N, a room is per worker (see the
+ * README on scaling out).
+ */
+import { createQueue, type Queue } from '../sync/queue.js';
+import type { WSConn } from '../ws/websocket.js';
+
+/** Messages waiting for one member before it is dropped as too slow. */
+export const CHAT_OUTBOX = 64;
+/** Longest chat line accepted (characters). */
+export const CHAT_MAX_TEXT = 1000;
+const MAX_NAME = 32;
+
+type Member = { ws: WSConn; outbox: Queue<string> };
+
+export type ChatRoom = {
+  /** Runs one member's session; resolves when it leaves. */
+  join(ws: WSConn): Promise<void>;
+  readonly size: number;
+};
+
+export type ChatOptions = {
+  /** Messages waiting for one member before it is dropped as too slow. Default 64. */
+  outbox?: number;
+  /** Called when a member is dropped for being too slow. */
+  onDropped?: (ws: WSConn) => void;
+};
+
+export function createChatRoom(options: ChatOptions = {}): ChatRoom {
+  const members = new Set<Member>();
+  const outboxSize = options.outbox ?? CHAT_OUTBOX;
+
+  const broadcast = (payload: object, from?: Member): Promise<void> | undefined => {
+    const text = JSON.stringify(payload);
+    let own: Promise<void> | undefined;
+    for (const m of members) {
+      if (m === from) {
+        if (!m.outbox.tryPush(text)) own = m.outbox.push(text);
+      } else if (!m.outbox.tryPush(text)) {
+        members.delete(m);
+        m.outbox.close();
+        void m.ws.close(1013, 'too slow to keep up').catch(() => {});
+        options.onDropped?.(m.ws);
+      }
+    }
+    return own;
+  };
+
+  const deliver = async (m: Member): Promise<void> => {
+    for (let text = await m.outbox.pop(); text !== null; text = await m.outbox.pop()) {
+      await m.ws.send(text);
+    }
+  };
+
+  return {
+    get size() {
+      return members.size;
+    },
+    async join(ws) {
+      const member: Member = { ws, outbox: createQueue<string>(outboxSize) };
+      members.add(member);
+      const sender = deliver(member).catch(() => {});
+      broadcast({ text: `someone joined (${members.size} here)` });
+      try {
+        for await (const msg of ws) {
+          if (msg.type !== 'text') continue;
+          let parsed: { name?: unknown; text?: unknown };
+          try {
+            parsed = JSON.parse(msg.data);
+          } catch {
+            continue;
+          }
+          if (typeof parsed.text !== 'string' || parsed.text.length === 0) continue;
+          const name = typeof parsed.name === 'string' && parsed.name !== '' ? parsed.name.slice(0, MAX_NAME) : 'guest';
+          const own = broadcast({ name, text: parsed.text.slice(0, CHAT_MAX_TEXT), time: Date.now() }, member);
+          if (own === undefined) continue;
+          try {
+            await own;
+          } catch {
+            break; // dropped while waiting: its outbox was closed
+          }
+        }
+      } finally {
+        if (members.delete(member)) {
+          member.outbox.close();
+          broadcast({ text: `someone left (${members.size} here)` });
+        }
+        await sender;
+      }
+    },
+  };
+}
