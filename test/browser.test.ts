@@ -40,6 +40,11 @@ after(async () => {
   await server.stop();
 });
 
+/** Waits until the text of element #id satisfies `test` (a JS expression over `t`, run in the page). */
+async function waitText(p: Page, id: string, test: string): Promise<void> {
+  await p.waitForFunction(`(() => { const t = document.getElementById(${JSON.stringify(id)}).textContent; return ${test}; })()`);
+}
+
 async function page(path: string): Promise<Page> {
   const p = await browser.newPage();
   const res = await p.goto(base + path);
@@ -50,7 +55,7 @@ async function page(path: string): Promise<Page> {
 test('the index links every demo', { skip }, async () => {
   const p = await page('/');
   assert.equal(await p.title(), 'weft demo');
-  const links = await p.$$eval('#demos a', (as) => as.map((a) => (a as HTMLAnchorElement).getAttribute('href')));
+  const links = await p.$$eval('#demos a', (as) => as.map((a) => a.getAttribute('href')));
   assert.deepEqual(links, ['/sheep.html', '/echo.html', '/ranges.html', '/chat.html']);
   await p.click('#link-sheep');
   await p.waitForURL('**/sheep.html');
@@ -61,12 +66,12 @@ test('the index links every demo', { skip }, async () => {
 test('streaming: lines appear one by one, and stopping works', { skip }, async () => {
   const p = await page('/sheep.html');
   await p.click('#start');
-  await p.waitForFunction(() => document.getElementById('out')!.textContent!.includes('1\n'));
+  await waitText(p, 'out', "t.includes('1\\n')");
   const shown = await p.textContent('#out');
   assert.ok(shown!.startsWith('0\n1\n'));
   assert.match((await p.textContent('#status'))!, /line\(s\)/);
   await p.click('#stop');
-  await p.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('stopped'));
+  await waitText(p, 'status', "t.startsWith('stopped')");
   await p.close();
 });
 
@@ -74,11 +79,11 @@ test('upload echo: a file and a text come back identical', { skip }, async () =>
   const p = await page('/echo.html');
   await p.setInputFiles('#file', { name: 'data.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3 * 1024 * 1024, 42) });
   await p.click('#send');
-  await p.waitForFunction(() => document.getElementById('match')!.textContent === 'yes');
+  await waitText(p, 'match', "t === 'yes'");
   assert.equal(await p.textContent('#received'), `${3 * 1024 * 1024} bytes (HTTP 200)`);
   await p.fill('#text', 'héllo wéft');
   await p.click('#send-text');
-  await p.waitForFunction(() => document.getElementById('reply')!.textContent === 'héllo wéft');
+  await waitText(p, 'reply', "t === 'héllo wéft'");
   assert.equal(await p.textContent('#match'), 'yes');
   await p.close();
 });
@@ -87,9 +92,9 @@ test('ranges: 206 for one and several ranges, 416 out of range, 304 for a matchi
   const p = await page('/ranges.html');
   const press = async (selector: string, status: string): Promise<string> => {
     await p.click(selector);
-    await p.waitForFunction((s) => document.getElementById('result')!.dataset.status === s, status);
+    await p.waitForFunction(`document.getElementById('result').dataset.status === ${JSON.stringify(status)}`);
     const text = (await p.textContent('#result'))!;
-    await p.evaluate(() => delete document.getElementById('result')!.dataset.status);
+    await p.evaluate(`delete document.getElementById('result').dataset.status`);
     return text;
   };
   const first = await press('button[data-range="bytes=0-99"]', '206');
@@ -108,17 +113,17 @@ test('ranges: 206 for one and several ranges, 416 out of range, 304 for a matchi
 test('WebSocket: the chat reaches another tab, the echo answers', { skip }, async () => {
   const a = await page('/chat.html');
   const b = await page('/chat.html');
-  for (const p of [a, b]) await p.waitForFunction(() => document.getElementById('chat-status')!.textContent === 'connected');
+  for (const p of [a, b]) await waitText(p, 'chat-status', "t === 'connected'");
   await a.fill('#name', 'alice');
   await a.fill('#message', 'hello from a');
   await a.click('#say');
-  await b.waitForFunction(() => document.getElementById('chat-log')!.textContent!.includes('alice: hello from a'));
-  await a.waitForFunction(() => document.getElementById('chat-log')!.textContent!.includes('alice: hello from a'));
+  await waitText(b, 'chat-log', "t.includes('alice: hello from a')");
+  await waitText(a, 'chat-log', "t.includes('alice: hello from a')");
 
-  await a.waitForFunction(() => document.getElementById('echo-status')!.textContent === 'connected');
+  await waitText(a, 'echo-status', "t === 'connected'");
   await a.fill('#echo-input', 'ping ✓');
   await a.click('#echo-send');
-  await a.waitForFunction(() => document.getElementById('echo-log')!.textContent!.includes('← ping ✓'));
+  await waitText(a, 'echo-log', "t.includes('← ping ✓')");
   await a.close();
   await b.close();
 });
