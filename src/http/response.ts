@@ -38,8 +38,29 @@ export class ResponseError extends Error {
  * written. Call it early to fail in the application's own code.
  */
 export function validateHeader(name: string, value: string): void {
-  if (!TOKEN.test(name)) throw new ResponseError(`invalid header name ${JSON.stringify(name)}`, true);
-  if (BAD_VALUE.test(value)) throw new ResponseError(`invalid character in header ${name}`, true);
+  if (!validNames.has(name)) {
+    if (!TOKEN.test(name)) throw new ResponseError(`invalid header name ${JSON.stringify(name)}`, true);
+    remember(validNames, name);
+  }
+  if (!validValues.has(value)) {
+    if (BAD_VALUE.test(value)) throw new ResponseError(`invalid character in header ${name}`, true);
+    remember(validValues, value);
+  }
+}
+
+/**
+ * Names and values already found valid. Applications send the same few
+ * headers over and over; a set lookup is cheaper than two regex runs. Bounded:
+ * cleared when full, so varying values (dates, ETags) cannot grow it.
+ */
+const validNames = new Set<string>();
+const validValues = new Set<string>();
+const MAX_REMEMBERED = 1024;
+
+function remember(set: Set<string>, s: string): void {
+  if (s.length > 256) return;
+  if (set.size >= MAX_REMEMBERED) set.clear();
+  set.add(s);
 }
 
 export type WriteOptions = {
