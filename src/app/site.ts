@@ -9,19 +9,16 @@ import { HTTPError } from '../http/errors.js';
 import type { Handler, HTTPRes, ResponseHeaders } from '../http/types.js';
 import { serveStatic } from '../static/serve-static.js';
 import type { StaticOptions } from '../static/options.js';
+import type { CliConfig } from './cli-options.js';
 import { addDemoRoutes, type DemoOptions } from './demo.js';
 import { router } from './router.js';
 
-export type SiteOptions = {
+export type SiteOptions = Pick<
+  CliConfig,
+  'demo' | 'cors' | 'spa' | 'listing' | 'compression' | 'cacheMaxAge' | 'exposePid'
+> & {
   /** The directory served as static files. */
   root: string;
-  demo: boolean;
-  cors: boolean;
-  spa: boolean;
-  listing: boolean;
-  compression: boolean;
-  cacheMaxAge: number | null;
-  exposePid: boolean;
   /** With the demo: a directory of generated files mounted at /files/. */
   demoFiles?: string;
   demoOptions?: DemoOptions;

@@ -165,7 +165,7 @@ export function parseWeightedList(value: string): Weighted[] {
 }
 
 /** Splits `a;b=c;d="e;f"` on semicolons outside quoted strings, trimmed. */
-function splitParams(element: string): string[] {
+export function splitParams(element: string): string[] {
   const out: string[] = [];
   let start = 0;
   let quoted = false;

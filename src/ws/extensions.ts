@@ -7,7 +7,7 @@
  *
  * A quoted value must be a token once unquoted (§9.1).
  */
-import { isToken, splitList, unquote } from '../http/fields.js';
+import { isToken, splitList, splitParams, unquote } from '../http/fields.js';
 
 /** One offered (or accepted) extension. */
 export type ExtensionOffer = {
@@ -49,26 +49,6 @@ export function parseExtensions(values: readonly string[]): ExtensionOffer[] | n
   return out;
 }
 
-/** Splits `a; b=c; d="e;f"` on semicolons outside quoted strings, trimmed. */
-function splitParams(element: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  let quoted = false;
-  for (let i = 0; i < element.length; i++) {
-    const c = element.charCodeAt(i);
-    if (quoted) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) quoted = false;
-    } else if (c === 0x22) {
-      quoted = true;
-    } else if (c === 0x3b /* ; */) {
-      out.push(element.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(element.slice(start).trim());
-  return out;
-}
 
 /** Serialises an accepted extension for the response header. */
 export function formatExtension(ext: ExtensionOffer): string {
