@@ -26,6 +26,11 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
 const NO_BODY = noRequestBody();
 
+/** Lingering close: after the last response, read and discard at most this much (bytes)... */
+const LINGER_BYTES = 64 * 1024;
+/** ...for at most this long (ms), then close. */
+const LINGER_MS = 1000;
+
 /** One line per response, for access logs. */
 export type ResponseInfo = {
   req: HTTPReq;
@@ -312,7 +317,13 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
     await out.flush();
     state.upgraded = true;
     state.deadline = 0;
-    await res.upgrade!(state.conn, session.input, ctx.shutdown);
+    try {
+      await res.upgrade!(state.conn, session.input, ctx.shutdown);
+    } catch (err) {
+      // The handler owned the connection and failed: do not leak the socket.
+      ctx.onError(err, req);
+      state.conn.close();
+    }
     return 'upgraded';
   }
   if (written.close) return 'close';
@@ -347,8 +358,8 @@ async function answerError(out: BufWriter, err: unknown, ctx: ConnectionContext)
 async function closeGracefully(conn: Conn, unread: boolean): Promise<void> {
   await conn.end();
   if (!unread && conn.readEnded) return;
-  let budget = 64 * 1024;
-  const timer = setTimeout(() => conn.close(), 1000);
+  let budget = LINGER_BYTES;
+  const timer = setTimeout(() => conn.close(), LINGER_MS);
   try {
     for (;;) {
       const chunk = await conn.read();
