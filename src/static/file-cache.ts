@@ -9,10 +9,10 @@
  * (compressed-file.ts) and counted in the same budget: they are dropped with
  * the entry, so a changed file is never served compressed from old bytes.
  */
-import { statSync, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import type { Coding } from '../compress/index.js';
-import { CACHE_SETTLE_MS, SYNC_STAT_MAX_MS, SYNC_STAT_SLOW_LIMIT } from './options.js';
+import { CACHE_SETTLE_MS } from './options.js';
+import { createPathStatter, statPath, type PathStatter } from './path-stat.js';
 import type { Representation } from './representation.js';
 
 /** What identifies a file's content without reading it. */
@@ -55,21 +55,18 @@ export type FileCache = {
   readonly maxFileBytes: number;
   /** Entries being read, by path (see cacheFill). */
   readonly filling: Map<string, Promise<CachedFile | null>>;
-  /** Check entries with statSync (see SYNC_STAT_MAX_MS); false once they proved slow. */
-  syncStat: boolean;
-  /** Slow synchronous stats net of fast ones (see SYNC_STAT_SLOW_LIMIT). */
-  slowStats: number;
+  /** How entries are checked against their files. */
+  readonly stats: PathStatter;
 };
 
-export function createFileCache(maxBytes: number, maxFileBytes: number): FileCache {
+export function createFileCache(maxBytes: number, maxFileBytes: number, stats = createPathStatter()): FileCache {
   return {
     entries: new Map(),
     bytes: 0,
     maxBytes,
     maxFileBytes: Math.min(maxFileBytes, maxBytes),
     filling: new Map(),
-    syncStat: true,
-    slowStats: 0,
+    stats,
   };
 }
 
@@ -138,30 +135,12 @@ export function cacheLookup(cache: FileCache, path: string): CachedFile | undefi
 export async function cacheLookupChecked(cache: FileCache, path: string): Promise<{ entry: CachedFile; stat: Stats } | null> {
   const entry = cacheLookup(cache, path);
   if (entry === undefined) return null;
-  const st = await statOrNull(cache, path);
+  const st = await statPath(cache.stats, path);
   if (st === null || !isSameFile(entry.stamp, st)) {
     cacheDeleteEntry(cache, entry);
     return null;
   }
   return { entry, stat: st };
-}
-
-/** A stat of `path` (following symlinks), null when it fails; on the event loop while stats are fast. */
-async function statOrNull(cache: FileCache, path: string): Promise<Stats | null> {
-  if (!cache.syncStat) return stat(path).catch(() => null);
-  const started = performance.now();
-  let st: Stats | undefined;
-  try {
-    st = statSync(path, { throwIfNoEntry: false });
-  } catch {
-    st = undefined; // ENOTDIR, EACCES...: not the file the entry was read from
-  }
-  if (performance.now() - started <= SYNC_STAT_MAX_MS) {
-    if (cache.slowStats > 0) cache.slowStats--;
-  } else if (++cache.slowStats >= SYNC_STAT_SLOW_LIMIT) {
-    cache.syncStat = false;
-  }
-  return st ?? null;
 }
 
 /** True when a stat of the entry's path still describes the file the entry was read from. */

@@ -5,7 +5,9 @@
  *
  * Stats per request, beyond the one that finds the file: none for a file
  * without sidecars (their absence is remembered, sidecars.ts); one for a
- * sidecar served from memory (its entry is checked like any other).
+ * sidecar served from memory (its entry is checked like any other). A file
+ * whose sidecars are known is not even opened when a sidecar is chosen
+ * (serveKnownSidecar): a stat of each, nothing more.
  */
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
@@ -20,6 +22,7 @@ import {
   cacheFill,
   cacheLookupChecked,
   isCacheable,
+  isSameFile,
   type CachedFile,
   type FileCache,
 } from './file-cache.js';
@@ -37,12 +40,15 @@ import {
   type Representation,
 } from './representation.js';
 import { preconditionResponse, respondWithRepresentation } from './respond.js';
-import { findSidecars, forgetSidecars, isFreshSidecar, type Sidecar, type SidecarIndex } from './sidecars.js';
+import { statPath, type PathStatter } from './path-stat.js';
+import { findSidecars, forgetSidecars, isFreshSidecar, knownSidecars, type Sidecar, type SidecarIndex } from './sidecars.js';
 
 /** What serving a file needs of the handler. */
 export type FileSite = {
   readonly settings: StaticSettings;
   readonly cache: FileCache | null;
+  /** Stats of the hot path (also the cache's). */
+  readonly stats: PathStatter;
   /** null when sidecars are not served (precompressed: false). */
   readonly sidecars: SidecarIndex | null;
   /** locate() confined to the root. */
@@ -73,32 +79,61 @@ export async function serveFile(site: FileSite, req: HTTPReq, file: FoundFile): 
     const sidecars =
       site.sidecars === null || sidecarCoding(key) !== undefined ? NO_SIDECARS : await findSidecars(site.sidecars, key, stat);
     let choice = chooseFileCoding(req, settings, contentType, stat.size, compressible, sidecars);
+    let res: HTTPRes | null = null;
     if (choice.kind === 'sidecar') {
-      const res = await serveSidecar(site, req, file, contentType, choice.sidecar);
-      if (res !== null) return res;
-      // Gone, replaced or stale since it was found: look again next time, answer without it now.
-      forgetSidecars(site.sidecars!, key);
-      choice = chooseFileCoding(req, settings, contentType, stat.size, compressible, NO_SIDECARS);
+      res = await serveSidecar(site, req, stat, contentType, choice.sidecar);
+      if (res === null) {
+        // Gone, replaced or stale since it was found: look again next time, answer without it now.
+        forgetSidecars(site.sidecars!, key);
+        choice = chooseFileCoding(req, settings, contentType, stat.size, compressible, NO_SIDECARS);
+      }
     }
-    let res: HTTPRes;
-    const handle = fh;
-    fh = null; // the functions below own it now
-    switch (choice.kind) {
-      case 'unacceptable':
-        await handle?.close();
-        throw new HTTPError(406, undefined, { headers: { ...VARY_ACCEPT_ENCODING, ...NOSNIFF } });
-      case 'compress':
-        res = await serveCompressed(site, req, file, handle, contentType, choice.coding);
-        break;
-      default:
-        res = await serveIdentity(site, req, file, handle, contentType, choice.kind === 'identity' && choice.vary);
+    if (res === null) {
+      const handle = fh;
+      fh = null; // the functions below own it now
+      switch (choice.kind) {
+        case 'unacceptable':
+          await handle?.close();
+          throw new HTTPError(406, undefined, { headers: { ...VARY_ACCEPT_ENCODING, ...NOSNIFF } });
+        case 'compress':
+          res = await serveCompressed(site, req, file, handle, contentType, choice.coding);
+          break;
+        default:
+          res = await serveIdentity(site, req, file, handle, contentType, choice.kind === 'identity' && choice.vary);
+      }
     }
-    // This handler chose the coding: a compression layer around it must not code the bytes again.
-    if (settings.compression !== null) res.compress = false;
-    return res;
+    return decided(settings, res);
   } finally {
     await fh?.close();
   }
+}
+
+/**
+ * A sidecar's response for `key` without opening the file it stands for:
+ * when `key`'s sidecars are known (sidecars.ts), a stat shows the file is
+ * the one they were found for, and the request chooses one. The stat is
+ * what a cache hit costs, and as safe: the identity it checks is that of a
+ * file found inside the root. Null otherwise; the usual way then answers
+ * (and finds out why a sidecar failed).
+ */
+export async function serveKnownSidecar(site: FileSite, req: HTTPReq, key: string): Promise<HTTPRes | null> {
+  const known = site.sidecars === null ? undefined : knownSidecars(site.sidecars, key);
+  if (known === undefined) return null;
+  const stat = await statPath(site.stats, key);
+  if (stat === null || !isSameFile(known.stamp, stat)) return null;
+  const { settings } = site;
+  const contentType = contentTypeFor(basename(key));
+  const compressible = isCompressibleFile(settings, contentType, stat.size);
+  const choice = chooseFileCoding(req, settings, contentType, stat.size, compressible, known.found);
+  if (choice.kind !== 'sidecar') return null;
+  const res = await serveSidecar(site, req, stat, contentType, choice.sidecar);
+  return res === null ? null : decided(settings, res);
+}
+
+/** This handler chose the coding: a compression layer around it must not code the bytes again. */
+function decided(settings: StaticSettings, res: HTTPRes): HTTPRes {
+  if (settings.compression !== null) res.compress = false;
+  return res;
 }
 
 /** The file as it is, with Vary when other requests may get it coded. Takes `fh`. */
@@ -114,24 +149,24 @@ function serveIdentity(site: FileSite, req: HTTPReq, file: FoundFile, fh: FileHa
 }
 
 /**
- * A sidecar as the file's representation in its coding, from the cache
- * (after a stat of the sidecar) or opened. Null, having touched nothing of
- * `file`, when the sidecar is gone, replaced by something else, or stale.
+ * A sidecar as the representation in its coding of the file whose identity
+ * is `fileStat`, from the cache (after a stat of the sidecar) or opened.
+ * Null when the sidecar is gone, replaced by something else, or stale.
  */
-async function serveSidecar(site: FileSite, req: HTTPReq, file: FoundFile, contentType: string, sidecar: Sidecar): Promise<HTTPRes | null> {
+async function serveSidecar(site: FileSite, req: HTTPReq, fileStat: Stats, contentType: string, sidecar: Sidecar): Promise<HTTPRes | null> {
   const { settings, cache } = site;
   const describe = (st: FileIdentity): Representation => describeCoded(st, st.size, contentType, settings, sidecar.coding);
   const served = (entry: CachedFile): Representation => (entry.asSidecar ??= describe(entry.stamp));
   if (cache !== null) {
     const hit = await cacheLookupChecked(cache, sidecar.path);
     if (hit !== null) {
-      if (!isFreshSidecar(hit.stat, file.stat)) return null;
+      if (!isFreshSidecar(hit.stat, fileStat)) return null;
       return respondWithRepresentation(req, served(hit.entry), { bytes: hit.entry.bytes }, settings.readBufferBytes);
     }
   }
   const found = await site.locate(sidecar.path);
   if (found.kind !== 'file') return null;
-  if (!isFreshSidecar(found.stat, file.stat)) {
+  if (!isFreshSidecar(found.stat, fileStat)) {
     await found.fh.close();
     return null;
   }

@@ -10,13 +10,14 @@ import { bodyFromBuffer } from '../http/body.js';
 import { HTTPError } from '../http/errors.js';
 import type { Handler, HTTPReq, HTTPRes } from '../http/types.js';
 import { checkCompressionOptions } from './compressed-file.js';
-import { cacheLookupChecked, createFileCache, type FileCache } from './file-cache.js';
+import { cacheLookupChecked, createFileCache } from './file-cache.js';
 import { prefersJson, readListing, renderHtmlListing, renderJsonListing } from './listing.js';
 import { locate, resolveRoot, type Located } from './locate.js';
 import { resolveOptions, type StaticOptions } from './options.js';
 import { NOSNIFF } from './representation.js';
 import { dotfileStatus, encodePath, hasExtension, parseRequestPath, type RequestPath } from './request-path.js';
-import { serveFile, type FileSite } from './serve-file.js';
+import { createPathStatter } from './path-stat.js';
+import { serveFile, serveKnownSidecar, type FileSite } from './serve-file.js';
 import { createSidecarIndex } from './sidecars.js';
 
 /** Methods a static resource supports (RFC 9110 §10.2.1 Allow). */
@@ -53,12 +54,14 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
   const settings = resolveOptions(options);
   if (settings.compression !== null) checkCompressionOptions(settings.compression);
   const rootPath = resolve(root);
+  const stats = createPathStatter();
   let realRoot: Promise<string> | null = null;
   const site: Site = {
     root: rootPath,
     prefix: prefixSegments(settings.prefix),
     settings,
-    cache: settings.cache && settings.cacheMaxBytes > 0 ? createFileCache(settings.cacheMaxBytes, settings.cacheMaxFileBytes) : null,
+    stats,
+    cache: settings.cache && settings.cacheMaxBytes > 0 ? createFileCache(settings.cacheMaxBytes, settings.cacheMaxFileBytes, stats) : null,
     sidecars: settings.precompressed ? createSidecarIndex() : null,
     locate: (path) => locateInRoot(site, path),
     realRoot: (refresh = false) => {
@@ -89,10 +92,10 @@ async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
 
   const fsPath = joinSegments(site.root, path.segments);
   const index = site.settings.index;
-  if (site.cache !== null) {
-    const key = !path.trailingSlash ? fsPath : index !== false ? fsPath + sep + index : null;
-    const hit = key === null ? null : await fromCache(site, site.cache, key, req);
-    if (hit !== null) return hit;
+  const key = !path.trailingSlash ? fsPath : index !== false ? fsPath + sep + index : null;
+  if (key !== null) {
+    const quick = await fromMemory(site, key, req);
+    if (quick !== null) return quick;
   }
 
   const found = await locateInRoot(site, fsPath);
@@ -114,10 +117,17 @@ async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
   }
 }
 
-/** A cached file's response, if the entry is still the file at `key`; null (and the entry dropped if stale) otherwise. */
-async function fromCache(site: Site, cache: FileCache, key: string, req: HTTPReq): Promise<HTTPRes | null> {
-  const hit = await cacheLookupChecked(cache, key);
-  return hit === null ? null : serveFile(site, req, { key, stat: hit.stat, entry: hit.entry, fh: null });
+/**
+ * The response for the file at `key` without opening it, when what is in
+ * memory allows: its cache entry (still the file at `key`; a stale one is
+ * dropped), or a known sidecar the request chooses. Null otherwise.
+ */
+async function fromMemory(site: Site, key: string, req: HTTPReq): Promise<HTTPRes | null> {
+  if (site.cache !== null) {
+    const hit = await cacheLookupChecked(site.cache, key);
+    if (hit !== null) return serveFile(site, req, { key, stat: hit.stat, entry: hit.entry, fh: null });
+  }
+  return serveKnownSidecar(site, req, key);
 }
 
 /** locate() inside the root; a root that moved (a "current" symlink switched by a deploy) is re-resolved once. */
@@ -173,10 +183,8 @@ async function notFound(site: Site, req: HTTPReq, path: RequestPath): Promise<HT
   const last = path.segments[path.segments.length - 1];
   if (!spa || index === false || last === undefined || hasExtension(last)) throw refusal(404);
   const key = joinSegments(site.root, [index]);
-  if (site.cache !== null) {
-    const hit = await fromCache(site, site.cache, key, req);
-    if (hit !== null) return hit;
-  }
+  const quick = await fromMemory(site, key, req);
+  if (quick !== null) return quick;
   const found = await locateInRoot(site, key);
   if (found.kind !== 'file') throw refusal(404);
   return serveFile(site, req, { key, stat: found.stat, entry: null, fh: found.fh });

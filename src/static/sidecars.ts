@@ -67,6 +67,16 @@ export async function findSidecars(index: SidecarIndex, path: string, stamp: Fil
   return found;
 }
 
+/**
+ * What is known of `path`'s sidecars without touching the disk: when some
+ * were found within SIDECAR_RECHECK_MS, them and the file's identity then.
+ */
+export function knownSidecars(index: SidecarIndex, path: string, now = Date.now()): { stamp: FileStamp; found: readonly Sidecar[] } | undefined {
+  const known = index.known.get(path);
+  if (known === undefined || known.found.length === 0 || now - known.checkedAt >= SIDECAR_RECHECK_MS) return undefined;
+  return known;
+}
+
 /** A sidecar that may stand for a file: a regular file, not older than it. */
 export function isFreshSidecar(sidecar: Pick<Stats, 'mtimeMs' | 'isFile'>, file: Pick<FileStamp, 'mtimeMs'>): boolean {
   return sidecar.isFile() && sidecar.mtimeMs >= file.mtimeMs;

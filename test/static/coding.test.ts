@@ -5,7 +5,7 @@
  * compressed files.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
@@ -374,6 +374,28 @@ describe('precompressed sidecars', () => {
       assert.deepEqual(gone.body, css);
     });
   }
+});
+
+describe('sidecars of files not opened', () => {
+  test('a file swapped for a symlink out of the root no longer gets its sidecar', async () => {
+    const root = join(site.base, 'swapped');
+    mkdirSync(root);
+    writeFileSync(join(root, 'a.css'), site.css);
+    writeFileSync(join(root, 'a.css.gz'), site.cssGz);
+    writeFileSync(join(site.base, 'outside.css'), site.css);
+    for (const name of ['a.css', 'a.css.gz']) utimesSync(join(root, name), PAST / 1000, PAST / 1000);
+    for (const options of [{}, { cache: false }]) {
+      const h = serveStatic(root, options);
+      for (let i = 0; i < 3; i++) assert.deepEqual((await call(h, 'GET', '/a.css', { 'Accept-Encoding': 'gzip' })).body, site.cssGz);
+    }
+    const h = serveStatic(root, { cache: false });
+    await call(h, 'GET', '/a.css', { 'Accept-Encoding': 'gzip' }); // a.css's sidecars are known now
+    unlinkSync(join(root, 'a.css'));
+    symlinkSync(join(site.base, 'outside.css'), join(root, 'a.css'));
+    assert.equal(await statusOf(h, 'GET', '/a.css', { 'Accept-Encoding': 'gzip' }), 404);
+    unlinkSync(join(root, 'a.css'));
+    assert.equal(await statusOf(h, 'GET', '/a.css', { 'Accept-Encoding': 'gzip' }), 404, 'no sidecar without its file');
+  });
 });
 
 describe('the compressed cache follows the file', () => {

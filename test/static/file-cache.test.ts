@@ -86,7 +86,7 @@ test('cacheLookupChecked: the same answers with synchronous and pooled stats', a
   try {
     for (const syncStat of [true, false]) {
       const cache = createFileCache(1000, 100);
-      cache.syncStat = syncStat;
+      cache.stats.sync = syncStat;
       const path = join(dir, `f-${syncStat}`);
       writeFileSync(path, 'one');
       const st = statSync(path);
@@ -101,7 +101,7 @@ test('cacheLookupChecked: the same answers with synchronous and pooled stats', a
       unlinkSync(path);
       assert.equal(await cacheLookupChecked(cache, path), null, 'deleted');
       assert.equal(await cacheLookupChecked(cache, join(path, 'below-a-file')), null, 'ENOTDIR');
-      assert.equal(cache.syncStat, syncStat, 'fast stats keep the mode');
+      assert.equal(cache.stats.sync, syncStat, 'fast stats keep the mode');
     }
   } finally {
     removeTree(dir);

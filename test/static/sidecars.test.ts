@@ -3,7 +3,7 @@ import { mkdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SIDECAR_RECHECK_MS } from '../../src/static/options.js';
-import { createSidecarIndex, findSidecars, forgetSidecars } from '../../src/static/sidecars.js';
+import { createSidecarIndex, findSidecars, forgetSidecars, knownSidecars } from '../../src/static/sidecars.js';
 import { makeTempDir, PAST, removeTree } from './helpers.js';
 
 let dir: string;
@@ -66,4 +66,17 @@ test('the index is bounded', async () => {
   for (const name of ['a.js', 'b.js', 'c.js']) await codings(index, name);
   assert.equal(index.known.size, 2);
   assert.deepEqual([...index.known.keys()], [join(dir, 'b.js'), join(dir, 'c.js')]);
+});
+
+test('knownSidecars: only recent findings that found something, without touching the disk', async () => {
+  const index = createSidecarIndex();
+  const t0 = Date.now();
+  await codings(index, 'a.js', t0);
+  await codings(index, 'b.js', t0);
+  const known = knownSidecars(index, join(dir, 'a.js'), t0 + 1);
+  assert.deepEqual(known?.found.map((s) => s.coding), ['br', 'gzip']);
+  assert.equal(known?.stamp.ino, statSync(join(dir, 'a.js')).ino);
+  assert.equal(knownSidecars(index, join(dir, 'b.js'), t0 + 1), undefined, 'none found');
+  assert.equal(knownSidecars(index, join(dir, 'a.js'), t0 + SIDECAR_RECHECK_MS), undefined, 'too old');
+  assert.equal(knownSidecars(index, join(dir, 'x.js'), t0), undefined, 'never looked for');
 });
