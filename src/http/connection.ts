@@ -109,7 +109,8 @@ class Session implements BodySource {
       this.continuePending = false;
       this.out.push(CONTINUE);
     }
-    await this.out.flush();
+    const flushed = this.out.flush();
+    if (flushed !== undefined) await flushed;
     state.kind = 'body';
     state.deadline = this.ctx.clock.now + this.ctx.timeouts.bodyTimeout;
     const chunk = await state.conn.read();
@@ -137,7 +138,7 @@ class Session implements BodySource {
 
   private deferredFlush = (): void => {
     this.flushScheduled = false;
-    this.out.flush().catch(() => this.state.conn.close());
+    this.out.flush()?.catch(() => this.state.conn.close());
   };
 }
 
@@ -220,7 +221,8 @@ async function readHead(session: Session): Promise<RequestHead | null> {
       state.kind = 'idle';
       state.deadline = ctx.clock.now + ctx.timeouts.idleTimeout;
     }
-    await out.flush();
+    const flushed = out.flush();
+    if (flushed !== undefined) await flushed;
     const chunk = await state.conn.read();
     if (chunk.length === 0) {
       state.deadline = 0;

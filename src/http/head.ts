@@ -23,7 +23,9 @@ export type RequestHead = {
   expectContinue: boolean;
 };
 
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e]+) HTTP\/(\d)\.(\d)$/;
+/** request-target: visible ASCII, at least one character. */
+const TARGET = /^[\x21-\x7e]+$/;
+const VERSION = /^HTTP\/(\d)\.(\d)$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Anything but field-vchar, SP and HTAB (RFC 9110 §5.5): CR, LF, NUL and the other CTLs. */
 const BAD_VALUE_CHAR = /[\x00-\x08\x0a-\x1f\x7f]/;
@@ -51,19 +53,24 @@ export function parseRequestHead(
   let eol = head.indexOf('\r\n');
   if (eol < 0) eol = head.length;
   if (eol > limits.maxRequestLine) throw new HTTPError(414, undefined, { close: true });
-  const line = head.slice(0, eol);
-  const m = REQUEST_LINE.exec(line);
-  if (m === null) throw bad('malformed request line');
-  const method = m[1]!;
-  const target = m[2]!;
-  const major = m[3]!;
-  const minor = m[4]!;
+  // method SP request-target SP HTTP-version, split by hand: a regex match
+  // array and its captures cost more than the whole line is worth.
+  const sp1 = head.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : head.indexOf(' ', sp1 + 1);
+  if (sp1 <= 0 || sp2 < 0 || sp2 > eol) throw bad('malformed request line');
+  const method = head.slice(0, sp1);
+  const target = head.slice(sp1 + 1, sp2);
+  const versionText = head.slice(sp2 + 1, eol);
+  if (!TOKEN.test(method) || !TARGET.test(target)) throw bad('malformed request line');
   let version: HTTPVersion;
-  if (major === '1') {
+  if (versionText === 'HTTP/1.1') version = '1.1';
+  else if (versionText === 'HTTP/1.0') version = '1.0';
+  else {
+    const v = VERSION.exec(versionText);
+    if (v === null) throw bad('malformed request line');
     // RFC 9110 §2.5: a higher minor version is processed as the highest we implement.
-    version = minor === '0' ? '1.0' : '1.1';
-  } else {
-    throw new HTTPError(505, undefined, { close: true });
+    if (v[1] !== '1') throw new HTTPError(505, undefined, { close: true });
+    version = '1.1';
   }
 
   // Field lines.

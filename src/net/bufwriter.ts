@@ -13,8 +13,6 @@ import type { Conn } from './conn.js';
 /** Buffered bytes after which the owner should flush (bytes). */
 export const DEFAULT_WRITE_BUFFER_SIZE = 16 * 1024;
 
-const RESOLVED: Promise<void> = Promise.resolve();
-
 /**
  * Buffer#latin1Write skips write()'s argument decoding, which showed in
  * profiles of the response path. Present in every Node release we support;
@@ -72,27 +70,48 @@ export class BufWriter {
     this.len += buf.write(s, this.len, 'utf8');
   }
 
-  /** Sends what is buffered. Resolves once the OS has it (see Conn.write). */
-  flush(): Promise<void> {
-    if (this.len === 0) return RESOLVED;
+  /**
+   * Sends what is buffered. Returns undefined when there is nothing to wait
+   * for (nothing buffered, or the OS took it all at once: the common case),
+   * else a promise that resolves once the OS has it (see Conn.write).
+   * `await w.flush()` works either way; hot paths skip the await.
+   */
+  flush(): Promise<void> | undefined {
+    if (this.len === 0) return undefined;
     const out = this.buf!.subarray(0, this.len);
     this.len = 0;
-    const p = this.conn.write(out);
-    // Still queued inside the socket: that memory is not ours to reuse.
-    if (!this.conn.writeIdle) this.buf = null;
-    return p;
+    let done: boolean;
+    try {
+      done = this.conn.writeNow(out);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return done ? undefined : this.queued();
   }
 
   /**
    * Sends what is buffered followed by `data`, in one system call, without
    * copying `data`. For large payloads that should not pass through the buffer.
    */
-  flushWith(data: Uint8Array): Promise<void> {
-    if (this.len === 0) return this.conn.write(data);
-    const out = this.buf!.subarray(0, this.len);
-    this.len = 0;
-    const p = this.conn.writev([out, data]);
-    if (!this.conn.writeIdle) this.buf = null;
-    return p;
+  flushWith(data: Uint8Array): Promise<void> | undefined {
+    let done: boolean;
+    try {
+      if (this.len === 0) {
+        done = this.conn.writeNow(data);
+      } else {
+        const out = this.buf!.subarray(0, this.len);
+        this.len = 0;
+        done = this.conn.writevNow([out, data]);
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return done ? undefined : this.queued();
+  }
+
+  /** The bytes are still queued inside the socket: that memory is not ours to reuse. */
+  private queued(): Promise<void> {
+    this.buf = null;
+    return this.conn.flushed();
   }
 }

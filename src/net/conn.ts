@@ -176,17 +176,31 @@ export class Conn {
    * `data` until then.
    */
   write(data: Uint8Array): Promise<void> {
-    if (this.writeErr !== null) return Promise.reject(this.writeErr);
-    if (!this.socket.writable) return Promise.reject(connClosed());
-    this.issued++;
-    this.socket.write(data, this.onWritten);
-    return this.settled();
+    try {
+      return this.writeNow(data) ? RESOLVED : this.flushed();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
-  /** Writes several buffers as one system call (writev). */
-  writev(chunks: readonly Uint8Array[]): Promise<void> {
-    if (this.writeErr !== null) return Promise.reject(this.writeErr);
-    if (!this.socket.writable) return Promise.reject(connClosed());
+  /**
+   * Writes `data` and tells whether the OS took everything at once (the
+   * common case: nothing to wait for, not even a microtask). When it did not,
+   * `flushed()` resolves once it has. Throws if the connection failed.
+   */
+  writeNow(data: Uint8Array): boolean {
+    if (this.writeErr !== null) throw this.writeErr;
+    if (!this.socket.writable) throw connClosed();
+    this.issued++;
+    this.socket.write(data, this.onWritten);
+    // writableLength drops to 0 synchronously when the kernel took every byte.
+    return this.socket.writableLength === 0;
+  }
+
+  /** Writes several buffers as one system call (writev); see writeNow. */
+  writevNow(chunks: readonly Uint8Array[]): boolean {
+    if (this.writeErr !== null) throw this.writeErr;
+    if (!this.socket.writable) throw connClosed();
     const s = this.socket;
     s.cork();
     for (const c of chunks) {
@@ -194,7 +208,16 @@ export class Conn {
       s.write(c, this.onWritten);
     }
     s.uncork();
-    return this.settled();
+    return s.writableLength === 0;
+  }
+
+  /** Writes several buffers as one system call (writev). */
+  writev(chunks: readonly Uint8Array[]): Promise<void> {
+    try {
+      return this.writevNow(chunks) ? RESOLVED : this.flushed();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** True when nothing written is still waiting for the OS. */
@@ -202,8 +225,9 @@ export class Conn {
     return this.socket.writableLength === 0;
   }
 
-  private settled(): Promise<void> {
-    // writableLength drops to 0 synchronously when the kernel took every byte.
+  /** Resolves once everything written so far has been handed to the OS. */
+  flushed(): Promise<void> {
+    if (this.writeErr !== null) return Promise.reject(this.writeErr);
     if (this.socket.writableLength === 0) return RESOLVED;
     const upTo = this.issued;
     return new Promise((resolve, reject) => {
