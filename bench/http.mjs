@@ -23,7 +23,7 @@ import { runComparison } from './lib/compare.mjs';
 import { checkPipelinedGets } from './lib/http-check.mjs';
 import { COMMON_FLAGS, integerFlag, parseBenchOptions } from './lib/options.mjs';
 import { BENCH_DIR, REPO_ROOT, fail, requireCommand } from './lib/paths.mjs';
-import { describeWrkErrors, wrkLoad } from './lib/wrk.mjs';
+import { checkedWrkLoad } from './lib/wrk.mjs';
 
 const USAGE = `usage: node bench/http.mjs [options]
   ${COMMON_FLAGS}
@@ -80,32 +80,19 @@ if (standIn) {
   subject = { name: 'weft', spec: { command: [process.execPath, join(BENCH_DIR, 'servers', 'weft-http.mjs')] } };
 }
 
-/** wrk's figure, refused when wrk saw errors: error responses are not throughput. */
-function checkedWrk(load) {
-  const measure = wrkLoad(load);
-  return async (run) => {
-    const result = await measure(run);
-    const { timeout, ...fatal } = result.details.errors;
-    const problems = describeWrkErrors(fatal);
-    if (problems !== '') throw new Error(`wrk reported errors: ${problems}`);
-    if (timeout > 0) console.warn(`warning: wrk saw ${timeout} timeouts`);
-    return result;
-  };
-}
-
 const verify = (port) => checkPipelinedGets(port, { count: 3, body: BODY });
 const scenarios = [
   {
     name: `keep-alive, ${connections} conns`,
     key: 'keep-alive',
-    measure: checkedWrk({ connections }),
+    measure: checkedWrkLoad({ connections, timeoutsFatal: false }),
     verify,
     targets: standIn ? {} : { 'node:http': 1.3 },
   },
   {
     name: `pipelined ×${pipeline}, ${connections} conns`,
     key: 'pipelined',
-    measure: checkedWrk({ connections, pipeline }),
+    measure: checkedWrkLoad({ connections, pipeline, timeoutsFatal: false }),
     verify,
     targets: standIn ? {} : { 'node:http': 5 },
   },

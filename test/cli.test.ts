@@ -17,6 +17,7 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'weft-cli-'));
   writeFileSync(join(dir, 'hello.txt'), 'hello from a temp dir\n');
   writeFileSync(join(dir, 'big.bin'), Buffer.alloc(48 * 1024 * 1024, 7));
+  writeFileSync(join(dir, 'page.html'), '<p>compress me</p>\n'.repeat(500));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -97,6 +98,19 @@ test('--demo: the demo site, /sheep streams, /echo echoes, generated files have 
     assert.equal((await range.arrayBuffer()).byteLength, 100);
   } finally {
     await p.stop();
+  }
+});
+
+test('compression by default, none with --no-compression', async () => {
+  for (const [args, expected] of [[[], 'gzip'], [['--no-compression'], null]] as const) {
+    const p = await startProgram(CLI, [dir, '--log', 'off', ...args]);
+    try {
+      const r = await fetch(`http://127.0.0.1:${p.port}/page.html`, { headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(r.headers.get('content-encoding'), expected);
+      assert.equal((await r.text()).length, '<p>compress me</p>\n'.length * 500);
+    } finally {
+      await p.stop();
+    }
   }
 });
 

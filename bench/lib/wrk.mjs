@@ -90,15 +90,18 @@ export function describeWrkErrors(errors) {
 }
 
 /**
- * wrkLoad, refusing a run in which wrk saw errors (socket errors, timeouts,
- * non-2xx/3xx responses): error responses are not throughput.
+ * wrkLoad, refusing a run in which wrk saw errors (socket errors, non-2xx/3xx
+ * responses): error responses are not throughput. Timeouts fail the run too,
+ * unless `timeoutsFatal: false`, which only warns about them.
  */
-export function checkedWrkLoad(options) {
+export function checkedWrkLoad({ timeoutsFatal = true, ...options }) {
   const measure = wrkLoad(options);
   return async (run) => {
     const result = await measure(run);
-    const problems = describeWrkErrors(result.details.errors);
+    const { timeout, ...others } = result.details.errors;
+    const problems = describeWrkErrors(timeoutsFatal ? result.details.errors : others);
     if (problems !== '') throw new Error(`wrk reported errors: ${problems}`);
+    if (!timeoutsFatal && timeout > 0) console.warn(`warning: wrk saw ${timeout} timeouts`);
     return result;
   };
 }

@@ -3,7 +3,7 @@
  * (with --demo), static files with compression and listings, and the
  * cross-cutting options (CORS, X-Weft-Pid).
  */
-import { headerKey } from '../compress/headers.js';
+import { headerKey } from '../http/headers.js';
 import { withCompression } from '../compress/with-compression.js';
 import { HTTPError } from '../http/errors.js';
 import type { Handler, HTTPRes, ResponseHeaders } from '../http/types.js';
@@ -68,6 +68,7 @@ export function buildSite(options: SiteOptions): Handler {
   const staticOptions: StaticOptions = {
     listing: options.listing,
     spa: options.spa,
+    compression: options.compression ? {} : false,
     ...(options.cacheMaxAge !== null ? { maxAge: options.cacheMaxAge } : {}),
   };
   const files = serveStatic(options.root, staticOptions);

@@ -5,7 +5,7 @@
  */
 import { splitList } from '../http/fields.js';
 import type { HTTPReq, ResponseHeaders } from '../http/types.js';
-import { headerKey, headerText } from './headers.js';
+import { headerKey, headerText } from '../http/headers.js';
 import { DEFAULT_MIN_SIZE } from './limits.js';
 import type { CompressionOptions } from './options.js';
 

@@ -5,7 +5,7 @@
  */
 import { splitList } from '../http/fields.js';
 import type { HeaderValue, ResponseHeaders } from '../http/types.js';
-import { deleteHeader, headerKey, joinValue, setHeader } from './headers.js';
+import { deleteHeader, headerKey, joinValue, setHeader } from '../http/headers.js';
 import type { EncodingChoice } from './negotiate.js';
 import type { CompressionPlan } from './plan.js';
 

@@ -6,7 +6,7 @@ import { bodyFromBuffer } from '../http/body.js';
 import { HTTPError } from '../http/errors.js';
 import type { BodyReader, HTTPReq, HTTPRes, Handler } from '../http/types.js';
 import { compressBody, compressBuffer } from './compress-body.js';
-import { headerKey } from './headers.js';
+import { headerKey } from '../http/headers.js';
 import { ONE_SHOT_MAX_BYTES } from './limits.js';
 import type { CompressionOptions } from './options.js';
 import { planCompression } from './plan.js';

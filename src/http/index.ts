@@ -6,5 +6,6 @@ export { FieldList, splitList, isToken, parseWeightedList, unquote, type Weighte
 export { HTTPError, STATUS_TEXT, type HTTPErrorOptions } from './errors.js';
 export { bodyFromBuffer, bodyFromGenerator, bodyFromReadable, emptyBody, readAll, DEFAULT_BUFFERED_BODY_LIMIT } from './body.js';
 export { validateHeader, ResponseError } from './response.js';
+export { headerKey, headerText, setHeader, deleteHeader } from './headers.js';
 export { formatHttpDate, parseHttpDate, httpDateNow } from './date.js';
 export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, DEFAULT_MAX_CONNECTIONS, type HTTPLimits, type HTTPTimeouts } from './limits.js';

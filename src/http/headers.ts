@@ -1,9 +1,10 @@
 /**
  * Case-insensitive access to a response's header record: handlers spell
- * names as they like ("ETag", "etag"), and the compression layer must find,
- * replace and remove them whatever the spelling.
+ * names as they like ("ETag", "etag"), and the layers that adjust responses
+ * (compression, CORS, ...) must find, replace and remove them whatever the
+ * spelling.
  */
-import type { HeaderValue, ResponseHeaders } from '../http/types.js';
+import type { HeaderValue, ResponseHeaders } from './types.js';
 
 /** The key under which `name` is stored, or undefined. */
 export function headerKey(headers: ResponseHeaders | undefined, name: string): string | undefined {
