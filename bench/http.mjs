@@ -16,13 +16,11 @@
  * --stand-in runs node:http in weft's place: a check of the harness's
  * plumbing while weft's HTTP server isn't built, not a measurement of weft.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { runComparison } from './lib/compare.mjs';
 import { checkPipelinedGets } from './lib/http-check.mjs';
 import { COMMON_FLAGS, integerFlag, parseBenchOptions } from './lib/options.mjs';
-import { BENCH_DIR, REPO_ROOT, fail, requireCommand } from './lib/paths.mjs';
+import { BENCH_DIR, builtWeftProblem, fail, requireCommand } from './lib/paths.mjs';
 import { checkedWrkLoad } from './lib/wrk.mjs';
 
 const USAGE = `usage: node bench/http.mjs [options]
@@ -49,33 +47,13 @@ if (only !== undefined && !SCENARIOS.includes(only)) fail(`--scenario must be on
 const standIn = options.values['stand-in'];
 requireCommand('wrk', 'install it with `apt-get install -y wrk`');
 
-/** Why weft's HTTP server can't be benchmarked, or null when it can. */
-async function weftHttpProblem() {
-  const index = join(REPO_ROOT, 'dist', 'index.js');
-  if (!existsSync(index)) return 'dist/index.js not found; run `npm run build` first';
-  let weft;
-  try {
-    weft = await import(pathToFileURL(index).href);
-  } catch (error) {
-    return `dist/index.js failed to load (${error.message}); run \`npm run build\``;
-  }
-  const missing = ['createServer', 'bodyFromBuffer'].filter((name) => typeof weft[name] !== 'function');
-  if (missing.length > 0) {
-    return (
-      `dist/index.js does not export ${missing.join(' or ')}: weft's HTTP server is not built yet. ` +
-      'Run `npm run build` once src/http has landed, or pass --stand-in to check the harness with node:http in weft\'s place.'
-    );
-  }
-  return null;
-}
-
 const nodeHttp = { command: [process.execPath, join(BENCH_DIR, 'servers', 'node-http.mjs')] };
 let subject;
 if (standIn) {
   console.warn("warning: --stand-in: node:http runs in weft's place; the ratios only show the harness's noise");
   subject = { name: 'node:http (stand-in)', spec: nodeHttp };
 } else {
-  const problem = await weftHttpProblem();
+  const problem = await builtWeftProblem(['createServer', 'bodyFromBuffer']);
   if (problem !== null) fail(problem);
   subject = { name: 'weft', spec: { command: [process.execPath, join(BENCH_DIR, 'servers', 'weft-http.mjs')] } };
 }

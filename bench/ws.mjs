@@ -14,14 +14,12 @@
  *     [--connections 50] [--batch 64] [--size 32]
  *     [--large-connections 16] [--large-batch 1] [--large-size 65536]
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { runComparison } from './lib/compare.mjs';
 import { nodeClientLoad } from './lib/load.mjs';
 import { COMMON_FLAGS, integerFlag, parseBenchOptions } from './lib/options.mjs';
-import { BENCH_DIR, REPO_ROOT, fail } from './lib/paths.mjs';
+import { BENCH_DIR, REPO_ROOT, builtWeftProblem, fail } from './lib/paths.mjs';
 import { formatNumber } from './lib/report.mjs';
 import { summarize } from './lib/stats.mjs';
 
@@ -58,21 +56,8 @@ const large = {
   type: 'binary',
 };
 
-/** Why weft's WebSocket server can't be benchmarked, or null when it can. */
-async function weftWebSocketProblem() {
-  const index = join(REPO_ROOT, 'dist', 'index.js');
-  if (!existsSync(index)) return 'dist/index.js not found; run `npm run build` first';
-  let weft;
-  try {
-    weft = await import(pathToFileURL(index).href);
-  } catch (error) {
-    return `dist/index.js failed to load (${error.message}); run \`npm run build\``;
-  }
-  const missing = ['createServer', 'websocket'].filter((name) => typeof weft[name] !== 'function');
-  return missing.length === 0 ? null : `dist/index.js does not export ${missing.join(' or ')}; run \`npm run build\``;
-}
 
-const problem = await weftWebSocketProblem();
+const problem = await builtWeftProblem(['createServer', 'websocket']);
 if (problem !== null) fail(problem);
 try {
   createRequire(join(REPO_ROOT, 'package.json')).resolve('ws');
