@@ -89,6 +89,9 @@ export async function cacheFill(
     const entry = await other;
     if (entry !== null && isSameFile(entry.stamp, stamp)) return entry;
   }
+  // Another request may have filled it between our lookup and now.
+  const stored = cache.entries.get(path);
+  if (stored !== undefined && isSameFile(stored.stamp, stamp)) return stored;
   const filling = read().then((bytes) => {
     if (bytes === null) return null;
     const entry = cacheEntry(path, stamp, bytes, rep);
