@@ -7,25 +7,16 @@
  *   curl -s localhost:3000/todos/1
  */
 import { parseArgs } from 'node:util';
-import { HTTPError, bodyFromBuffer, createServer, readAll, router, type BodyReader, type HTTPRes } from 'weft';
+import { HTTPError, createServer, json, readJSON, router, type BodyReader } from 'weft';
 
 type Todo = { id: number; title: string; done: boolean };
 const todos = new Map<number, Todo>();
 let nextId = 1;
 
-const json = (value: unknown, code = 200): HTTPRes => ({
-  code,
-  headers: { 'content-type': 'application/json' },
-  body: bodyFromBuffer(JSON.stringify(value) + '\n'),
-});
-
-async function readJson(body: BodyReader): Promise<Record<string, unknown>> {
-  const text = (await readAll(body, 64 * 1024)).toString('utf8');
-  try {
-    const value = JSON.parse(text);
-    if (typeof value === 'object' && value !== null) return value;
-  } catch {}
-  throw new HTTPError(400, 'expected a JSON object');
+async function readObject(body: BodyReader): Promise<Record<string, unknown>> {
+  const value = await readJSON(body, 64 * 1024);
+  if (typeof value !== 'object' || value === null) throw new HTTPError(400, 'expected a JSON object');
+  return value as Record<string, unknown>;
 }
 
 function find(id: string): Todo {
@@ -37,7 +28,7 @@ function find(id: string): Todo {
 const app = router()
   .get('/todos', () => json([...todos.values()]))
   .post('/todos', async (_req, body) => {
-    const { title } = await readJson(body);
+    const { title } = await readObject(body);
     if (typeof title !== 'string' || title === '') throw new HTTPError(422, 'title must be a non-empty string');
     const todo = { id: nextId++, title, done: false };
     todos.set(todo.id, todo);
@@ -46,7 +37,7 @@ const app = router()
   .get('/todos/:id', (_req, _body, p) => json(find(p.id!)))
   .put('/todos/:id', async (_req, body, p) => {
     const todo = find(p.id!);
-    const patch = await readJson(body);
+    const patch = await readObject(body);
     if (typeof patch.done === 'boolean') todo.done = patch.done;
     if (typeof patch.title === 'string') todo.title = patch.title;
     return json(todo);

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { HTTPError } from './errors.js';
-import type { BodyReader } from './types.js';
+import type { BodyReader, HTTPRes, ResponseHeaders } from './types.js';
 
 /** Default limit for readAll(): buffered request bodies (bytes). */
 export const DEFAULT_BUFFERED_BODY_LIMIT = 1024 * 1024;
@@ -25,6 +25,31 @@ export function bodyFromBuffer(data: Buffer | string): BodyReader {
       return bytes;
     },
   };
+}
+
+/**
+ * A JSON response: the value serialised, `application/json; charset=utf-8`.
+ * @example return json({ id: 7 }, 201);
+ */
+export function json(value: unknown, code = 200, headers: ResponseHeaders = {}): HTTPRes {
+  return {
+    code,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: bodyFromBuffer(JSON.stringify(value)),
+  };
+}
+
+/**
+ * A request body parsed as JSON, read under `limit` bytes (413 past it);
+ * malformed JSON is an HTTPError 400.
+ */
+export async function readJSON(body: BodyReader, limit = DEFAULT_BUFFERED_BODY_LIMIT): Promise<unknown> {
+  const text = (await readAll(body, limit)).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HTTPError(400, 'malformed JSON');
+  }
 }
 
 /** The empty body. */

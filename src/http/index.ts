@@ -4,7 +4,16 @@ export type { ResponseInfo } from './connection.js';
 export type { BodyReader, HTTPReq, HTTPRes, HTTPVersion, Handler, HeaderValue, ResponseHeaders, UpgradeHandler } from './types.js';
 export { FieldList, splitList, isToken, parseWeightedList, unquote, type Weighted } from './fields.js';
 export { HTTPError, STATUS_TEXT, type HTTPErrorOptions } from './errors.js';
-export { bodyFromBuffer, bodyFromGenerator, bodyFromReadable, emptyBody, readAll, DEFAULT_BUFFERED_BODY_LIMIT } from './body.js';
+export {
+  bodyFromBuffer,
+  bodyFromGenerator,
+  bodyFromReadable,
+  emptyBody,
+  json,
+  readAll,
+  readJSON,
+  DEFAULT_BUFFERED_BODY_LIMIT,
+} from './body.js';
 export { validateHeader, ResponseError } from './response.js';
 export { headerKey, headerText, setHeader, deleteHeader } from './headers.js';
 export { formatHttpDate, parseHttpDate, httpDateNow } from './date.js';
