@@ -1,13 +1,13 @@
 /** The built `weft` command, run as a child process. */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { connect, startProgram } from './support.js';
+import { connect, readToEnd, startProgram } from './support.js';
 
 const run = promisify(execFile);
 const CLI = 'dist/cli.js';
@@ -134,15 +134,68 @@ test('--cors answers preflight and marks responses', async () => {
 test('--workers 2 answers from two processes', async () => {
   const p = await startProgram(CLI, [dir, '--workers', '2', '--expose-pid', '--log', 'off']);
   try {
-    const pids = new Set<string>();
-    for (let i = 0; i < 40 && pids.size < 2; i++) {
-      // A new connection each time: the primary hands connections out round-robin.
-      const r = await fetch(`http://127.0.0.1:${p.port}/hello.txt`, { headers: { connection: 'close' } });
-      pids.add(r.headers.get('x-weft-pid')!);
-      await r.arrayBuffer();
-    }
+    const pids = new Set<number>();
+    for (let i = 0; i < 40 && pids.size < 2; i++) pids.add(await answeringPid(p.port));
     assert.equal(pids.size, 2);
-    assert.ok(![...pids].includes(String(p.child.pid)), 'answers come from workers, not the primary');
+    assert.ok(!pids.has(p.child.pid!), 'answers come from workers, not the primary');
+  } finally {
+    await p.stop();
+  }
+});
+
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    execFileSync('curl', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+test('--tls-cert/--tls-key: HTTPS that curl trusts with --cacert', { skip: !hasOpenssl && 'openssl or curl missing' }, async () => {
+  const key = join(dir, 'tls.key');
+  const cert = join(dir, 'tls.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  const p = await startProgram(CLI, [dir, '--tls-cert', cert, '--tls-key', key, '--log', 'off']);
+  try {
+    const { stdout } = await run('curl', ['-sS', '--cacert', cert, `https://127.0.0.1:${p.port}/hello.txt`]);
+    assert.equal(stdout, 'hello from a temp dir\n');
+    await assert.rejects(run('curl', ['-sS', `https://127.0.0.1:${p.port}/hello.txt`])); // untrusted without it
+  } finally {
+    await p.stop();
+  }
+});
+
+/** Which process answered: one request on a fresh connection, bounded in time. */
+async function answeringPid(port: number): Promise<number> {
+  const s = await connect(port);
+  s.setTimeout(2000, () => s.destroy()); // a connection handed to a dying worker is never answered
+  const all = readToEnd(s);
+  s.write('GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  const m = /\r\nx-weft-pid: (\d+)\r\n/i.exec((await all).toString('latin1'));
+  if (m === null) throw new Error('no answer');
+  return Number(m[1]);
+}
+
+test('--workers: a worker that dies is replaced', async () => {
+  const p = await startProgram(CLI, [dir, '--workers', '2', '--expose-pid', '--log', 'off']);
+  try {
+    // Both workers listening first: with --port 0, a shared socket whose
+    // every worker died would be re-bound on another port.
+    const before = new Set<number>();
+    for (let i = 0; i < 40 && before.size < 2; i++) before.add(await answeringPid(p.port));
+    assert.equal(before.size, 2);
+    const [victim] = before;
+    process.kill(victim!, 'SIGKILL');
+    // Requests keep being answered, and a new worker shows up beside the survivor.
+    const seen = new Set<number>();
+    for (let i = 0; i < 200 && seen.size < 2; i++) {
+      const pid = await answeringPid(p.port).catch(() => 0);
+      if (pid !== 0 && pid !== victim) seen.add(pid);
+    }
+    assert.equal(seen.size, 2, `answered by ${[...seen].join(', ')}`);
   } finally {
     await p.stop();
   }

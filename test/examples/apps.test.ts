@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { once } from 'node:events';
+import WebSocket from 'ws';
 import { startProgram } from '../support.js';
 
 test('json-api: create, read, update, delete, and errors', async () => {
@@ -61,6 +63,35 @@ test('streaming: server-sent events arrive one by one', async () => {
     while (!text.includes('id: 0\n')) text += (await reader.read()).value;
     assert.match(text, /data: \d{4}-\d\d-\d\dT.*\(1 listening\)/);
     await reader.cancel();
+  } finally {
+    await p.stop();
+  }
+});
+
+test('websocket-chat: the page, and a message reaching every member', async () => {
+  const p = await startProgram('dist/examples/websocket-chat.js');
+  try {
+    const page = await fetch(`http://127.0.0.1:${p.port}/`);
+    assert.match(await page.text(), /new WebSocket/);
+    const open = async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${p.port}/chat`);
+      await once(ws, 'open');
+      return ws;
+    };
+    const a = await open();
+    const b = await open();
+    const heard = (ws: WebSocket) =>
+      new Promise<string>((resolve) =>
+        ws.on('message', (d) => {
+          const m = JSON.parse(String(d));
+          if (m.name === 'ann') resolve(m.text);
+        }),
+      );
+    const both = Promise.all([heard(a), heard(b)]);
+    a.send(JSON.stringify({ name: 'ann', text: 'hello room' }));
+    assert.deepEqual(await both, ['hello room', 'hello room']);
+    a.close();
+    b.close();
   } finally {
     await p.stop();
   }
