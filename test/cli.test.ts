@@ -1,13 +1,13 @@
 /** The built `weft` command, run as a child process. */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { connect, readToEnd, startProgram } from './support.js';
+import { connect, hasCommands, makeSelfSignedCert, readToEnd, startProgram } from './support.js';
 
 const run = promisify(execFile);
 const CLI = 'dist/cli.js';
@@ -143,21 +143,10 @@ test('--workers 2 answers from two processes', async () => {
   }
 });
 
-const hasOpenssl = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    execFileSync('curl', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasOpenssl = hasCommands('openssl', 'curl');
 
 test('--tls-cert/--tls-key: HTTPS that curl trusts with --cacert', { skip: !hasOpenssl && 'openssl or curl missing' }, async () => {
-  const key = join(dir, 'tls.key');
-  const cert = join(dir, 'tls.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  const { keyFile: key, certFile: cert } = makeSelfSignedCert(dir);
   const p = await startProgram(CLI, [dir, '--tls-cert', cert, '--tls-key', key, '--log', 'off']);
   try {
     const { stdout } = await run('curl', ['-sS', '--cacert', cert, `https://127.0.0.1:${p.port}/hello.txt`]);

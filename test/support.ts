@@ -1,5 +1,7 @@
 /** Shared helpers for tests: real sockets on 127.0.0.1 and child processes. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -76,4 +78,25 @@ export async function startProgram(script: string, args: string[] = []): Promise
     await exited;
   };
   return { port, child, stop };
+}
+
+/** True when every command is on PATH (tests that need curl, nc, openssl skip otherwise). */
+export function hasCommands(...names: string[]): boolean {
+  try {
+    for (const name of names) execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type TestCert = { key: string; cert: string; keyFile: string; certFile: string };
+
+/** A self-signed certificate for 127.0.0.1 and localhost, made with openssl into `dir`. */
+export function makeSelfSignedCert(dir: string, name = 'localhost'): TestCert {
+  const keyFile = join(dir, `${name}.key`);
+  const certFile = join(dir, `${name}.crt`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
+    '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), keyFile, certFile };
 }

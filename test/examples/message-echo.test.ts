@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { connect, readBytes, readToEnd, startProgram, type Program } from '../support.js';
+import { connect, hasCommands, readBytes, readToEnd, startProgram, type Program } from '../support.js';
 
 let server: Program;
 before(async () => {
@@ -9,14 +9,7 @@ before(async () => {
 });
 after(() => server.stop());
 
-const hasNc = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v nc'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasNc = hasCommands('nc');
 
 test('nc: a, b, quit get two echoes and Bye.', { skip: !hasNc && 'nc is not installed' }, () => {
   const out = execFileSync('sh', ['-c', `printf 'a\\nb\\nquit\\n' | nc 127.0.0.1 ${server.port}`], { timeout: 10_000 });

@@ -1,7 +1,7 @@
 /** HTTPS: the same stack over node:tls, checked with curl and undici against a certificate made here. */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
@@ -10,29 +10,16 @@ import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
 import { bodyFromBuffer } from '../../src/http/body.js';
 import { createServer, type Server } from '../../src/http/server.js';
+import { hasCommands, makeSelfSignedCert, type TestCert } from '../support.js';
 
 const run = promisify(execFile);
-const hasTools = (() => {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    execFileSync('curl', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasTools = hasCommands('openssl', 'curl');
 
 let dir: string;
 let server: Server;
-function makeCert(name: string): { cert: string; key: string; certFile: string } {
-  const keyFile = join(dir, `${name}.key`);
-  const certFile = join(dir, `${name}.crt`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
-    '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile };
-}
+const makeCert = (name: string): TestCert => makeSelfSignedCert(dir, name);
 
-let first: ReturnType<typeof makeCert>;
+let first: TestCert;
 before(async () => {
   if (!hasTools) return;
   dir = mkdtempSync(join(tmpdir(), 'weft-tls-'));
