@@ -15,6 +15,7 @@
  */
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
+import { measureWindow } from '../lib/window.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -105,11 +106,7 @@ try {
 }
 for (const start of starters) start();
 counting = true;
-const cpuStart = process.cpuUsage();
-const started = performance.now();
-await new Promise((resolve) => setTimeout(resolve, durationMs));
-const seconds = (performance.now() - started) / 1000;
-const cpu = process.cpuUsage(cpuStart);
+const { seconds, clientCpu } = await measureWindow(durationMs);
 counting = false;
 running = false;
 for (const socket of sockets) socket.destroy();
@@ -123,9 +120,7 @@ const result = {
   seconds,
   connections,
   batch: batchSize,
-  // Share of one core the load generator used: near 100% means it, not the
-  // server, may have been the limit.
-  clientCpu: (cpu.user + cpu.system) / 1e6 / seconds,
+  clientCpu,
 };
 console.log(`RESULT ${JSON.stringify(result)}`);
 process.exit(0);

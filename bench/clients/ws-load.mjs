@@ -27,6 +27,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
+import { measureWindow } from '../lib/window.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -336,11 +337,7 @@ clearTimeout(openTimer);
 setTimeout(() => die('did not finish in time'), durationMs + 5_000).unref();
 for (const start of starters) start();
 counting = true;
-const cpuStart = process.cpuUsage();
-const started = performance.now();
-await new Promise((resolve) => setTimeout(resolve, durationMs));
-const seconds = (performance.now() - started) / 1000;
-const cpu = process.cpuUsage(cpuStart);
+const { seconds, clientCpu } = await measureWindow(durationMs);
 counting = false;
 running = false;
 for (const socket of sockets) socket.destroy();
@@ -355,9 +352,7 @@ const result = {
   size,
   batch: batchSize,
   type,
-  // Share of one core the load generator used: near 100% means it, not the
-  // server, may have been the limit.
-  clientCpu: (cpu.user + cpu.system) / 1e6 / seconds,
+  clientCpu,
 };
 console.log(`RESULT ${JSON.stringify(result)}`);
 process.exit(0);
