@@ -15,7 +15,7 @@ import type { Conn } from '../net/conn.js';
 import { DynBuf } from '../net/dynbuf.js';
 import { BufWriter } from '../net/bufwriter.js';
 import { bodyFromBuffer } from './body.js';
-import { HTTPError, STATUS_TEXT } from './errors.js';
+import { HTTPError, STATUS_TEXT, errorStatus, type ErrorFormatter } from './errors.js';
 import { parseRequestHead, type RequestHead } from './head.js';
 import type { HTTPLimits, HTTPTimeouts } from './limits.js';
 import { chunkedBody, lengthBody, noRequestBody, type BodySource, type RequestBody } from './request-body.js';
@@ -58,6 +58,8 @@ export type ConnectionContext = {
   onResponse: ((info: ResponseInfo) => void) | null;
   /** Errors of the application (handler exceptions), not of clients. */
   onError: (err: unknown, req: HTTPReq | null) => void;
+  /** Builds the response for an error (default: its status and a short text). */
+  formatError: ErrorFormatter;
 };
 
 export type TimeoutKind = 'idle' | 'head' | 'body';
@@ -276,7 +278,7 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
   let res: HTTPRes;
   let close = head.close;
   if (req.method === 'CONNECT' && !ctx.allowConnect) {
-    res = errorResponse(new HTTPError(501));
+    res = errorResponse(ctx, new HTTPError(501), req);
     close = true;
   } else {
     try {
@@ -285,7 +287,7 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
     } catch (err) {
       if (state.conn.closed) return 'close';
       if (!(err instanceof HTTPError)) ctx.onError(err, req);
-      res = errorResponse(err);
+      res = errorResponse(ctx, err, req);
       if (err instanceof HTTPError && err.close === true) close = true;
     }
   }
@@ -306,7 +308,7 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
     if (!(err instanceof ResponseError) || !err.beforeHead) throw err;
     // An invalid response, caught before anything of it was written: answer 500 instead.
     ctx.onError(err, req);
-    res = errorResponse(err);
+    res = defaultFormatError(err, req);
     upgrade = false;
     opts.close = true;
     written = await writeResponse(out, res, opts);
@@ -333,21 +335,41 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
   return 'keep';
 }
 
-/** The response for an error: its status, a short text body. */
-function errorResponse(err: unknown): HTTPRes {
-  const status = err instanceof HTTPError ? err.status : 500;
+/**
+ * The default response for an error: its status, a short text body. The
+ * message of a 5xx is never shown: it may hold the application's secrets.
+ */
+export const defaultFormatError: ErrorFormatter = (err) => {
+  const status = errorStatus(err);
   const text = err instanceof HTTPError && status < 500 ? err.message : (STATUS_TEXT[status] ?? 'Error');
   return {
     code: status,
     headers: { 'content-type': 'text/plain; charset=utf-8', ...(err instanceof HTTPError ? err.headers : undefined) },
     body: bodyFromBuffer(text + '\n'),
   };
+};
+
+/**
+ * The application's response for an error. A formatter that fails, or
+ * answers with another status, must not turn an error into a success or a
+ * crash: the default one answers then.
+ */
+function errorResponse(ctx: ConnectionContext, err: unknown, req: HTTPReq | null): HTTPRes {
+  if (ctx.formatError !== defaultFormatError) {
+    try {
+      const res = ctx.formatError(err, req);
+      if (res.code === errorStatus(err)) return res;
+    } catch (formatErr) {
+      ctx.onError(formatErr, req);
+    }
+  }
+  return defaultFormatError(err, req);
 }
 
 /** Answers a request that could not be read, then the loop closes. */
 async function answerError(out: BufWriter, err: unknown, ctx: ConnectionContext): Promise<void> {
   if (!(err instanceof HTTPError)) throw err; // the connection failed: nothing to answer
-  const res = errorResponse(err);
+  const res = errorResponse(ctx, err, null);
   await writeResponse(out, res, { method: 'GET', version: '1.1', close: true, server: ctx.server });
   await out.flush();
 }

@@ -3,7 +3,7 @@
  * input and by handlers on purpose; the connection loop turns it into a
  * response with that status.
  */
-import type { ResponseHeaders } from './types.js';
+import type { HTTPReq, HTTPRes, ResponseHeaders } from './types.js';
 
 export type HTTPErrorOptions = {
   /** Extra response headers (Allow for 405, Sec-WebSocket-Version for 426, ...). */
@@ -29,6 +29,16 @@ export class HTTPError extends Error {
     this.close = options.close;
   }
 }
+
+/**
+ * Builds the response for an error: an HTTPError (a client's mistake or a
+ * status thrown on purpose) or any other exception (a 500). `req` is null when
+ * the request head itself could not be parsed.
+ */
+export type ErrorFormatter = (err: unknown, req: HTTPReq | null) => HTTPRes;
+
+/** The status an error answers with: its own for an HTTPError, else 500. */
+export const errorStatus = (err: unknown): number => (err instanceof HTTPError ? err.status : 500);
 
 /** Reason phrases (RFC 9110 §15). */
 export const STATUS_TEXT: Record<number, string> = {

@@ -1,9 +1,10 @@
 /** The HTTP/1.1 layer: server, request parsing, bodies, responses. */
 export { createServer, Server, type ServerOptions, type ServerListenOptions } from './server.js';
-export type { ResponseInfo } from './connection.js';
+export { defaultFormatError, type ResponseInfo } from './connection.js';
 export type { BodyReader, HTTPReq, HTTPRes, HTTPVersion, Handler, HeaderValue, ResponseHeaders, UpgradeHandler } from './types.js';
 export { FieldList, splitList, isToken, parseWeightedList, unquote, type Weighted } from './fields.js';
-export { HTTPError, STATUS_TEXT, type HTTPErrorOptions } from './errors.js';
+export { HTTPError, STATUS_TEXT, errorStatus, type ErrorFormatter, type HTTPErrorOptions } from './errors.js';
+export { STANDARD_METHODS, isStandardMethod } from './methods.js';
 export {
   bodyFromBuffer,
   bodyFromGenerator,

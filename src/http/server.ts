@@ -14,8 +14,9 @@
 import type { Server as TlsServer, TlsOptions } from 'node:tls';
 import type { Conn } from '../net/conn.js';
 import { Listener } from '../net/listener.js';
-import { HTTPError } from './errors.js';
+import { HTTPError, type ErrorFormatter } from './errors.js';
 import {
+  defaultFormatError,
   newConnectionState,
   serveConnection,
   type ConnectionContext,
@@ -40,8 +41,14 @@ export type ServerOptions = Partial<HTTPLimits> &
     allowConnect?: boolean;
     /** Called once per response (access logs). */
     onResponse?: (info: ResponseInfo) => void;
-    /** Called for handler exceptions (they become 500). Default: console.error. */
+    /** Called for handler exceptions (they become 500), never for clients' mistakes. Default: console.error. */
     onError?: (err: unknown, req: HTTPReq | null) => void;
+    /**
+     * Builds the response for every HTTPError (thrown by a handler or raised
+     * for bad input) and every uncaught exception (500). Its status must be
+     * the error's; default: the status and a short text body.
+     */
+    formatError?: ErrorFormatter;
     /** Unread bytes per connection before reading pauses (bytes). */
     readHighWaterMark?: number;
   };
@@ -89,6 +96,7 @@ export class Server {
       shutdown: this.abort.signal,
       onResponse: options.onResponse ?? null,
       onError: options.onError ?? ((err) => console.error('weft: handler error:', err)),
+      formatError: options.formatError ?? defaultFormatError,
     };
   }
 
