@@ -16,7 +16,7 @@ function collect(path, out) {
 
 const roots = process.argv.slice(2);
 const files = (roots.length ? roots : ['test']).flatMap((r) => collect(r, []));
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
+const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
 });
 process.exit(r.status ?? 1);

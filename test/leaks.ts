@@ -1,0 +1,76 @@
+/**
+ * The invariants a server must return to after an attack: no connection slot,
+ * handle, timer or file descriptor left behind. Take a snapshot once the
+ * server listens, attack it, destroy the test's own clients, then
+ * `await assertWhole(server, before)`.
+ *
+ * Sockets and descriptors are released a few event-loop turns after the last
+ * close, so the check waits for the counts to come back, bounded by
+ * `settleMs`, and then compares them: a leak fails with the counts that
+ * stayed up.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+
+export type ResourceSnapshot = {
+  /** Open file descriptors of this process. */
+  fds: number;
+  /** process.getActiveResourcesInfo(), counted by kind (TCPSocketWrap, Timeout, FSReqCallback, ...). */
+  resources: Record<string, number>;
+};
+
+/** What a server under test exposes for the check. */
+export type Checkable = { readonly connections: number; drained(): Promise<void> };
+
+const countFds = (): number => readdirSync('/proc/self/fd').length;
+
+function countResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
+export function snapshot(): ResourceSnapshot {
+  return { fds: countFds(), resources: countResources() };
+}
+
+/** Kinds whose count rose above the snapshot's (node:test's own timers come and go: only sockets, files and timers count). */
+function grown(before: ResourceSnapshot, now: ResourceSnapshot): string[] {
+  const out: string[] = [];
+  if (now.fds > before.fds) out.push(`fds ${before.fds} → ${now.fds}`);
+  for (const [kind, n] of Object.entries(now.resources)) {
+    const was = before.resources[kind] ?? 0;
+    if (n > was) out.push(`${kind} ${was} → ${n}`);
+  }
+  return out;
+}
+
+/**
+ * Asserts that `server` holds no connection and that the process holds no
+ * more sockets, timers, file requests or descriptors than at `before`.
+ */
+export async function assertWhole(server: Checkable, before: ResourceSnapshot, settleMs = 5000): Promise<void> {
+  const deadline = Date.now() + settleMs;
+  let timer: NodeJS.Timeout | undefined;
+  const bounded = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, settleMs, 'timeout')));
+  const outcome = await Promise.race([server.drained().then(() => 'drained' as const), bounded]);
+  clearTimeout(timer);
+  assert.equal(outcome, 'drained', `server.connections stayed at ${server.connections}`);
+  assert.equal(server.connections, 0, 'server.connections is back to 0');
+  let left = grown(before, snapshot());
+  while (left.length > 0 && Date.now() < deadline) {
+    await delay(10);
+    left = grown(before, snapshot());
+  }
+  assert.deepEqual(left, [], `resources left behind: ${left.join(', ')}`);
+}
+
+/** Heap used after a full collection (needs --expose-gc), in bytes. */
+export function heapAfterGc(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with --expose-gc');
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
