@@ -74,6 +74,8 @@ export type ConnectionState = {
   kind: TimeoutKind;
   /** Waiting for a request with no byte of it yet: may be closed at shutdown. */
   idle: boolean;
+  /** When it last became idle (ms since epoch): a connection idle for only a moment may have a request on the wire. */
+  idleSince: number;
   /** Handed to an upgrade handler: the loop no longer owns it. */
   upgraded: boolean;
   /** Send-timeout bookkeeping: socket.bytesWritten at the last progress, and when that was. */
@@ -95,6 +97,7 @@ export function newConnectionState(conn: Conn): ConnectionState {
     deadline: 0,
     kind: 'idle',
     idle: true,
+    idleSince: Date.now(),
     upgraded: false,
     lastWritten: 0,
     stalledSince: 0,
@@ -262,7 +265,10 @@ async function readHead(session: Session): Promise<RequestHead | null> {
   for (;;) {
     // A partial head runs on the deadline takeHead set at its first byte.
     if (input.length === 0) {
-      state.idle = true;
+      if (!state.idle) {
+        state.idle = true;
+        state.idleSince = Date.now();
+      }
       if (ctx.stopping) return null;
       state.kind = 'idle';
       state.deadline = ctx.clock.now + ctx.timeouts.idleTimeout;

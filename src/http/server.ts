@@ -29,6 +29,14 @@ import type { Handler, HTTPReq } from './types.js';
 
 /** After a forced close at shutdown, how long to wait for connection loops to unwind (ms). */
 const FORCE_CLOSE_GRACE = 1000;
+/**
+ * At shutdown, a connection that became idle less than this long ago (ms) is
+ * not closed at once: a busy client sends its next request as soon as it has
+ * a response, so one is probably on the wire. It is answered (with
+ * `Connection: close`) if it arrives within this time; then the connection
+ * closes. Connections idle for longer are closed at once.
+ */
+export const SHUTDOWN_IDLE_GRACE = 250;
 
 export type ServerOptions = Partial<HTTPLimits> &
   Partial<HTTPTimeouts> & {
@@ -250,7 +258,19 @@ export class Server {
     this.abort.abort();
     await this.listener?.close();
     if (this.slotFree !== null) this.slotFree();
-    for (const s of this.states) if (s.idle && !s.upgraded) s.conn.close();
+    let idleTimer: NodeJS.Timeout | undefined;
+    const recent = Date.now() - SHUTDOWN_IDLE_GRACE;
+    let waitForRecent = false;
+    for (const s of this.states) {
+      if (!s.idle || s.upgraded) continue;
+      if (s.idleSince <= recent) s.conn.close();
+      else waitForRecent = true;
+    }
+    if (waitForRecent) {
+      idleTimer = setTimeout(() => {
+        for (const s of this.states) if (s.idle && !s.upgraded) s.conn.close();
+      }, SHUTDOWN_IDLE_GRACE);
+    }
     if (this.states.size > 0) {
       const drained = this.drained();
       let timer: NodeJS.Timeout | undefined;
@@ -266,6 +286,7 @@ export class Server {
         clearTimeout(timer);
       }
     }
+    clearTimeout(idleTimer);
     if (this.sweeper !== null) clearInterval(this.sweeper);
   }
 }
