@@ -2,7 +2,7 @@
 export { createServer, Server, type ServerOptions, type ServerListenOptions } from './server.js';
 export { defaultFormatError, type ResponseInfo } from './connection.js';
 export type { BodyReader, HTTPReq, HTTPRes, HTTPVersion, Handler, HeaderValue, ResponseHeaders, UpgradeHandler } from './types.js';
-export { FieldList, splitList, isToken, parseWeightedList, unquote, type Weighted } from './fields.js';
+export { FieldList, splitList, isToken, parseWeightedList, mediaRangeQuality, unquote, type Weighted } from './fields.js';
 export { HTTPError, STATUS_TEXT, errorStatus, type ErrorFormatter, type HTTPErrorOptions } from './errors.js';
 export { STANDARD_METHODS, isStandardMethod } from './methods.js';
 export {
