@@ -12,7 +12,6 @@ export {
   emptyBody,
   json,
   readAll,
-  readJSON,
   DEFAULT_BUFFERED_BODY_LIMIT,
 } from './body.js';
 export { validateHeader, ResponseError } from './response.js';
