@@ -15,12 +15,12 @@ import { json } from '../http/body.js';
 
 /**
  * True when JSON suits the client at least as well as plain text: no
- * Accept (or no request), or an Accept giving application/json a quality
+ * Accept (or an empty one, or no request), or an Accept giving application/json a quality
  * above 0 and no lower than text/plain's.
  */
 export function acceptsJson(req: HTTPReq | null): boolean {
   const accept = req?.headers.get('accept');
-  if (accept === undefined) return true;
+  if (accept === undefined || accept.trim() === '') return true;
   const list = parseWeightedList(accept);
   const q = mediaRangeQuality(list, 'application/json');
   return q > 0 && q >= mediaRangeQuality(list, 'text/plain');

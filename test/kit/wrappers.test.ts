@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { router } from '../../src/app/router.js';
-import { bodyFromBuffer, bodyFromGenerator } from '../../src/http/body.js';
+import { bodyFromBuffer } from '../../src/http/body.js';
 import type { Handler } from '../../src/http/types.js';
 import { basicAuth, authUser, hashPassword, verifyPassword, parseBasicCredentials, isPasswordHash } from '../../src/kit/basic-auth.js';
 import { compose, type Wrapper } from '../../src/kit/compose.js';
