@@ -8,6 +8,7 @@
  *   open http://localhost:3003/   (or: curl -F note=hi -F file=@big.iso localhost:3003/upload)
  */
 import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { bodyFromBuffer, createServer, json, jsonErrors, readAll, readMultipart, router, saveFile, type SavedFile } from 'weft';
 
@@ -77,14 +78,20 @@ const app = router({ formatError: jsonErrors })
   .post('/upload', async (req, body) => {
     const fields: Record<string, string> = {};
     const files: (SavedFile & { field: string; sentAs: string; type: string })[] = [];
-    for await (const part of readMultipart(req, body, limits)) {
-      if (part.filename === null) {
-        fields[part.name] = (await readAll(part.body, limits.maxFieldSize)).toString('utf8');
-      } else if (part.filename !== '') {
-        // The client's name is only a hint: saveFile makes it safe and never overwrites.
-        const saved = await saveFile(part, dir);
-        files.push({ ...saved, field: part.name, sentAs: part.filename, type: part.contentType });
+    try {
+      for await (const part of readMultipart(req, body, limits)) {
+        if (part.filename === null) {
+          fields[part.name] = (await readAll(part.body, limits.maxFieldSize)).toString('utf8');
+        } else if (part.filename !== '') {
+          // The client's name is only a hint: saveFile makes it safe and never overwrites.
+          const saved = await saveFile(part, dir);
+          files.push({ ...saved, field: part.name, sentAs: part.filename, type: part.contentType });
+        }
       }
+    } catch (err) {
+      // All or nothing: a request refused half-way (413, 400, the client gone) keeps no file.
+      await Promise.all(files.map((f) => rm(f.path, { force: true })));
+      throw err;
     }
     return json({ fields, files: files.map(({ name, size, field, sentAs, type }) => ({ field, name, sentAs, size, type })) }, 201);
   });
