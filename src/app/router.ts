@@ -76,9 +76,13 @@ export type Router = Handler & {
   add<P extends string>(method: string, pattern: P, handler: RouteHandler<PathParams<P>>): Router;
   /** GET, and HEAD through it. */
   get: Register;
+  /** POST. */
   post: Register;
+  /** PUT. */
   put: Register;
+  /** PATCH (RFC 5789). */
   patch: Register;
+  /** DELETE. */
   delete: Register;
   /** Every method, for this pattern. */
   all: Register;

@@ -19,6 +19,7 @@ import type { Handler, HTTPReq } from '../http/types.js';
 import { createSemaphore, withPermit } from '../sync/semaphore.js';
 import type { Wrapper } from './compose.js';
 
+/** Options of basicAuth(). */
 export type BasicAuthOptions = {
   /** User name → hash from hashPassword(). */
   users: Readonly<Record<string, string>>;
@@ -26,8 +27,12 @@ export type BasicAuthOptions = {
   realm?: string;
 };
 
-/** scrypt cost parameters of new hashes: OWASP's N=2^14, r=8, p=5 (16 MiB per check). */
-export const SCRYPT_DEFAULTS = { ln: 14, r: 8, p: 5 } as const;
+/**
+ * scrypt cost parameters of new hashes: OWASP's N=2^14, r=8, p=5 (16 MiB per
+ * check). `ln` is log2 of N (the CPU/memory cost), `r` the block size, `p`
+ * the parallelization.
+ */
+export const SCRYPT_DEFAULTS: { readonly ln: number; readonly r: number; readonly p: number } = { ln: 14, r: 8, p: 5 };
 /** scrypt checks running at once (each holds 128·N·r bytes); more wait their turn. */
 export const SCRYPT_CONCURRENCY = 2;
 /** Credentials remembered as verified, per basicAuth(); the oldest are forgotten first. */
@@ -114,8 +119,21 @@ async function matches(password: string, h: ParsedHash): Promise<boolean> {
   return key.length === h.hash.length && timingSafeEqual(key, h.hash);
 }
 
-/** The user and password of a Basic Authorization field, or null. */
-export function parseBasicCredentials(field: string | undefined): { user: string; password: string } | null {
+/** Credentials of a Basic Authorization field. */
+export type BasicCredentials = {
+  /** The user name, before the first ":". */
+  user: string;
+  /** Everything after it. */
+  password: string;
+};
+
+/**
+ * The user and password of a Basic Authorization field, or null when it is
+ * not one (another scheme, bad base64, no ":", control characters).
+ *
+ * @example parseBasicCredentials(req.headers.get('authorization'))?.user
+ */
+export function parseBasicCredentials(field: string | undefined): BasicCredentials | null {
   if (field === undefined) return null;
   const m = /^basic[ ]+([A-Za-z0-9+/]+={0,2})[ ]*$/i.exec(field);
   if (m === null) return null;

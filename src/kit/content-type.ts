@@ -7,7 +7,13 @@ import { HTTPError } from '../http/errors.js';
 import { splitParams, unquote } from '../http/fields.js';
 import type { HTTPReq } from '../http/types.js';
 
-export type MediaType = { readonly type: string; readonly params: Readonly<Record<string, string>> };
+/** A parsed Content-Type. */
+export type MediaType = {
+  /** "type/subtype", lower-cased. */
+  readonly type: string;
+  /** Parameters by lower-cased name, values unquoted. */
+  readonly params: Readonly<Record<string, string>>;
+};
 
 const TYPE = /^[!#$%&'*+\-.^_`|~0-9a-z]+\/[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 

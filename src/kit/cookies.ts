@@ -21,6 +21,7 @@ import { isToken } from '../http/fields.js';
 import { headerKey } from '../http/headers.js';
 import type { HTTPReq, ResponseHeaders } from '../http/types.js';
 
+/** Set-Cookie attributes (RFC 6265 §4.1.2, CHIPS for Partitioned). */
 export type CookieOptions = {
   /** Lifetime in seconds from now; 0 or less deletes the cookie. */
   maxAge?: number;
@@ -34,6 +35,7 @@ export type CookieOptions = {
   secure?: boolean;
   /** Not visible to JavaScript. */
   httpOnly?: boolean;
+  /** Sent with cross-site requests: never (Strict), on top-level navigations (Lax, browsers' default), always (None, needs Secure). */
   sameSite?: 'Strict' | 'Lax' | 'None';
   /** CHIPS: a separate cookie jar per top-level site. Needs `secure`. */
   partitioned?: boolean;
@@ -155,6 +157,7 @@ export function clearCookie(headers: ResponseHeaders, name: string, options: Pic
   setCookie(headers, name, '', { ...options, maxAge: 0, expires: new Date(0) });
 }
 
+/** Made by cookieSigner(). */
 export type CookieSigner = {
   /** `value` with its signature appended (`value.signature`): what to send as the cookie's value. */
   sign(name: string, value: string): string;

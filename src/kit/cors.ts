@@ -20,6 +20,7 @@ import type { Handler, HTTPReq, ResponseHeaders } from '../http/types.js';
 import type { Wrapper } from './compose.js';
 import { answerWithHeaders } from './add-headers.js';
 
+/** Options of cors(); every one has a default. */
 export type CorsOptions = {
   /**
    * Who may read responses: "*" (anyone, the default), an origin

@@ -21,6 +21,7 @@ export {
   SCRYPT_CONCURRENCY,
   VERIFIED_CACHE_ENTRIES,
   type BasicAuthOptions,
+  type BasicCredentials,
 } from './basic-auth.js';
 export { jsonErrors, acceptsJson } from './json-errors.js';
 export { searchParams } from './query.js';

@@ -23,6 +23,7 @@ import { FieldList, isToken, splitParams } from '../http/fields.js';
 import type { BodyReader, HTTPReq } from '../http/types.js';
 import { refuseContentCoding, requestMediaType } from './content-type.js';
 
+/** Limits of one multipart body; a part past one is 413. */
 export type MultipartLimits = {
   /** Parts in one body. Default 1000. */
   maxParts?: number;
@@ -34,6 +35,7 @@ export type MultipartLimits = {
   maxFileSize?: number;
 };
 
+/** The limits readMultipart() applies unless told otherwise. */
 export const DEFAULT_MULTIPART_LIMITS: Readonly<Required<MultipartLimits>> = {
   maxParts: 1000,
   maxHeaderSize: 16 * 1024,

@@ -10,6 +10,7 @@ import { HTTPError } from '../http/errors.js';
 import type { BodyReader, HTTPReq } from '../http/types.js';
 import { refuseContentCoding, requestMediaType, requireUtf8 } from './content-type.js';
 
+/** Options of readJSON() and readForm(). */
 export type ReadBodyOptions = {
   /** Most bytes read (413 past it). Default 1 MiB (DEFAULT_BUFFERED_BODY_LIMIT). */
   limit?: number;

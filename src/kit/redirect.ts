@@ -5,6 +5,7 @@
 import { bodyFromBuffer } from '../http/body.js';
 import type { HTTPRes } from '../http/types.js';
 
+/** The redirect statuses: 301/308 permanent, 302/307 temporary, 303 "see other" (a GET). */
 export type RedirectStatus = 301 | 302 | 303 | 307 | 308;
 
 const STATUSES = new Set([301, 302, 303, 307, 308]);

@@ -12,6 +12,7 @@ import type { Handler, HTTPReq } from '../http/types.js';
 import type { Wrapper } from './compose.js';
 import { answerWithHeaders } from './add-headers.js';
 
+/** Options of requestId(). */
 export type RequestIdOptions = {
   /** The request and response field. Default "X-Request-Id". */
   header?: string;

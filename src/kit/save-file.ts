@@ -47,6 +47,7 @@ export function safeFilename(name: string): string | null {
   return s;
 }
 
+/** Options of saveFile(). */
 export type SaveFileOptions = {
   /** The name to create (made safe too). Default: safeFilename(part.filename), else "upload". */
   name?: string;
@@ -54,6 +55,7 @@ export type SaveFileOptions = {
   mode?: number;
 };
 
+/** What saveFile() wrote. */
 export type SavedFile = {
   /** Where it was written. */
   path: string;

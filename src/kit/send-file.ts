@@ -20,6 +20,7 @@ import { serveFile, type FileSite } from '../static/serve-file.js';
 import { fromMemory } from '../static/serve-static.js';
 import { createSidecarIndex } from '../static/sidecars.js';
 
+/** serveStatic's options that apply to one file, and `attachment`. */
 export type SendFileOptions = Pick<
   StaticOptions,
   | 'cacheControl'

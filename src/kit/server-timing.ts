@@ -10,6 +10,7 @@ import type { Handler, HTTPReq, HTTPRes } from '../http/types.js';
 import type { Wrapper } from './compose.js';
 import { addHeaders } from './add-headers.js';
 
+/** Options of serverTiming(). */
 export type ServerTimingOptions = {
   /** Name of the handler's own metric. Default "app". */
   name?: string;

@@ -18,6 +18,7 @@ import type { BodyReader, HTTPReq, HTTPRes } from '../http/types.js';
 
 /** One event. `data` may hold line breaks (sent as several data lines). */
 export type ServerSentEvent = {
+  /** The message (EventSource `event.data`). */
   data?: string;
   /** The event type (EventSource `addEventListener(type, ...)`); default "message". */
   event?: string;
@@ -29,8 +30,10 @@ export type ServerSentEvent = {
   comment?: string;
 };
 
+/** Where events come from: an async iterable, or a function of an AbortSignal (aborted when the client goes away) that returns one. */
 export type EventStreamSource = AsyncIterable<ServerSentEvent | string> | ((signal: AbortSignal) => AsyncIterable<ServerSentEvent | string>);
 
+/** Options of eventStream(). */
 export type EventStreamOptions = {
   /** A comment after this long without an event (ms); 0: never. Default 15 s. */
   heartbeatMs?: number;

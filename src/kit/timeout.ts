@@ -17,6 +17,7 @@ import { HTTPError } from '../http/errors.js';
 import type { BodyReader, Handler, HTTPReq, HTTPRes } from '../http/types.js';
 import type { Wrapper } from './compose.js';
 
+/** Options of timeout(). */
 export type TimeoutOptions = {
   /** 503 (Service Unavailable, the default) or 504 (Gateway Timeout, for a handler waiting on an upstream). */
   status?: 503 | 504;
