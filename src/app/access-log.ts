@@ -1,6 +1,6 @@
 /**
  * The access log: one line per response, in Combined Log Format (plus the
- * duration) or as JSON. Lines are batched and written once per event-loop
+ * duration, and `aborted` for a response cut off half-way) or as JSON. Lines are batched and written once per event-loop
  * turn; while the destination is slow, lines wait in a bounded buffer and,
  * past it, are dropped and counted — logging never blocks or bloats the server.
  */
@@ -48,7 +48,7 @@ export function formatCombined(info: ResponseInfo): string {
   return (
     `${req.remoteAddress || '-'} - - [${clfNow()}] "${clfQuote(`${req.method} ${req.target} HTTP/${req.version}`)}" ` +
     `${info.code} ${info.bytes} "${referer === undefined ? '-' : clfQuote(referer)}" ` +
-    `"${agent === undefined ? '-' : clfQuote(agent)}" ${info.durationMs.toFixed(3)}\n`
+    `"${agent === undefined ? '-' : clfQuote(agent)}" ${info.durationMs.toFixed(3)}${info.aborted ? ' aborted' : ''}\n`
   );
 }
 
@@ -66,6 +66,7 @@ export function formatJson(info: ResponseInfo): string {
       duration_ms: Math.round(info.durationMs * 1000) / 1000,
       user_agent: req.headers.get('user-agent'),
       referer: req.headers.get('referer'),
+      aborted: info.aborted || undefined,
     }) + '\n'
   );
 }

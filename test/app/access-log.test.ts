@@ -6,17 +6,23 @@ import { FieldList } from '../../src/http/fields.js';
 import type { HTTPReq } from '../../src/http/types.js';
 import type { ResponseInfo } from '../../src/http/connection.js';
 
-function info(agent = 'curl/8 "x"'): ResponseInfo {
+function info(agent = 'curl/8 "x"', aborted = false): ResponseInfo {
   const headers = new FieldList();
   headers.add('User-Agent', agent);
   headers.add('Referer', 'http://e.example/');
   const req: HTTPReq = { method: 'GET', target: '/a?b=1', path: '/a', query: 'b=1', version: '1.1', headers, authority: 'e', remoteAddress: '10.0.0.1', secure: false };
-  return { req, code: 200, bytes: 1234, durationMs: 1.5 };
+  return { req, code: 200, bytes: 1234, durationMs: 1.5, aborted };
 }
 
 test('combined log format, quotes escaped, duration appended', () => {
   const line = formatCombined(info());
   assert.match(line, /^10\.0\.0\.1 - - \[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/a\?b=1 HTTP\/1\.1" 200 1234 "http:\/\/e\.example\/" "curl\/8 \\x22x\\x22" 1\.500\n$/);
+});
+
+test('a response cut off half-way is marked aborted, with the bytes it sent', () => {
+  assert.match(formatCombined(info(undefined, true)), / 200 1234 .* 1\.500 aborted\n$/);
+  assert.equal(JSON.parse(formatJson(info(undefined, true))).aborted, true);
+  assert.equal(JSON.parse(formatJson(info())).aborted, undefined);
 });
 
 test('json log lines parse back', () => {
