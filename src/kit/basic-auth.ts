@@ -160,8 +160,10 @@ export function basicAuth(options: BasicAuthOptions): Wrapper {
     if (h === null) throw new TypeError(`basicAuth: the hash of user ${JSON.stringify(user)} is not one from hashPassword()`);
     table.set(user.normalize('NFC'), h);
   }
-  // Checked against when the user is unknown, so that costs as much as a wrong password.
-  const decoy: ParsedHash = { ...SCRYPT_DEFAULTS, salt: randomBytes(SALT_BYTES), hash: randomBytes(KEY_BYTES) };
+  // Checked against when the user is unknown, with the cost of a stored hash,
+  // so that an unknown user takes as long as a wrong password.
+  const like = table.values().next().value ?? SCRYPT_DEFAULTS;
+  const decoy: ParsedHash = { ln: like.ln, r: like.r, p: like.p, salt: randomBytes(SALT_BYTES), hash: randomBytes(KEY_BYTES) };
   const cacheKey = randomBytes(32);
   const verified = new Map<string, string>(); // HMAC of the field → user
 
