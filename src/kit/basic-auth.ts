@@ -27,12 +27,22 @@ export type BasicAuthOptions = {
   realm?: string;
 };
 
+/** scrypt's cost parameters, as a hash string records them. */
+export type ScryptParams = {
+  /** log2 of N, the CPU and memory cost (memory is 128·N·r bytes). */
+  ln: number;
+  /** Block size. */
+  r: number;
+  /** Parallelization (run one after the other here: p times the CPU, not the memory). */
+  p: number;
+};
+
 /**
  * scrypt cost parameters of new hashes: OWASP's N=2^14, r=8, p=5 (16 MiB per
  * check). `ln` is log2 of N (the CPU/memory cost), `r` the block size, `p`
  * the parallelization.
  */
-export const SCRYPT_DEFAULTS: { readonly ln: number; readonly r: number; readonly p: number } = { ln: 14, r: 8, p: 5 };
+export const SCRYPT_DEFAULTS: Readonly<ScryptParams> = { ln: 14, r: 8, p: 5 };
 /** scrypt checks running at once (each holds 128·N·r bytes); more wait their turn. */
 export const SCRYPT_CONCURRENCY = 2;
 /** Credentials remembered as verified, per basicAuth(); the oldest are forgotten first. */
@@ -44,7 +54,7 @@ const KEY_BYTES = 32;
 const MAX = { ln: 20, r: 32, p: 16 };
 const PHC = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
-type ParsedHash = { ln: number; r: number; p: number; salt: Buffer; hash: Buffer };
+type ParsedHash = ScryptParams & { salt: Buffer; hash: Buffer };
 
 const users = new WeakMap<HTTPReq, string>();
 const scryptSlots = createSemaphore(SCRYPT_CONCURRENCY);
@@ -54,7 +64,7 @@ export const authUser = (req: HTTPReq): string | undefined => users.get(req);
 
 const b64 = (b: Buffer): string => b.toString('base64').replace(/=+$/, '');
 
-function derive(password: string, salt: Buffer, h: { ln: number; r: number; p: number }): Promise<Buffer> {
+function derive(password: string, salt: Buffer, h: ScryptParams): Promise<Buffer> {
   const N = 2 ** h.ln;
   const options: ScryptOptions = { N, r: h.r, p: h.p, maxmem: 256 * N * h.r + 1024 * 1024 };
   return withPermit(
@@ -70,7 +80,7 @@ function derive(password: string, salt: Buffer, h: { ln: number; r: number; p: n
  * const stored = await hashPassword('correct horse battery staple');
  * // '$scrypt$ln=14,r=8,p=5$...$...'
  */
-export async function hashPassword(password: string, params: { ln?: number; r?: number; p?: number } = {}): Promise<string> {
+export async function hashPassword(password: string, params: Partial<ScryptParams> = {}): Promise<string> {
   const h = { ...SCRYPT_DEFAULTS, ...params };
   checkParams(h, 'hashPassword');
   const salt = randomBytes(SALT_BYTES);
@@ -78,7 +88,7 @@ export async function hashPassword(password: string, params: { ln?: number; r?: 
   return `$scrypt$ln=${h.ln},r=${h.r},p=${h.p}$${b64(salt)}$${b64(key)}`;
 }
 
-function checkParams(h: { ln: number; r: number; p: number }, who: string): void {
+function checkParams(h: ScryptParams, who: string): void {
   const ok = (n: number, max: number) => Number.isInteger(n) && n >= 1 && n <= max;
   if (!ok(h.ln, MAX.ln) || !ok(h.r, MAX.r) || !ok(h.p, MAX.p)) {
     throw new TypeError(`${who}: scrypt parameters out of range (ln 1-${MAX.ln}, r 1-${MAX.r}, p 1-${MAX.p})`);

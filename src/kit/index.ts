@@ -22,6 +22,7 @@ export {
   VERIFIED_CACHE_ENTRIES,
   type BasicAuthOptions,
   type BasicCredentials,
+  type ScryptParams,
 } from './basic-auth.js';
 export { jsonErrors, acceptsJson } from './json-errors.js';
 export { searchParams } from './query.js';
