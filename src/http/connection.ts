@@ -15,7 +15,14 @@ import type { Conn } from '../net/conn.js';
 import { DynBuf } from '../net/dynbuf.js';
 import { BufWriter } from '../net/bufwriter.js';
 import { bodyFromBuffer } from './body.js';
-import { HTTPError, STATUS_TEXT, errorStatus, type ErrorFormatter } from './errors.js';
+import {
+  HTTPError,
+  STATUS_TEXT,
+  errorStatus,
+  notedErrorFormatter,
+  withNotedErrorHeaders,
+  type ErrorFormatter,
+} from './errors.js';
 import { parseRequestHead, type RequestHead } from './head.js';
 import type { HTTPLimits, HTTPTimeouts } from './limits.js';
 import { chunkedBody, lengthBody, noRequestBody, type BodySource, type RequestBody } from './request-body.js';
@@ -446,15 +453,17 @@ export const defaultFormatError: ErrorFormatter = (err) => {
  * crash: the default one answers then.
  */
 function errorResponse(ctx: ConnectionContext, err: unknown, req: HTTPReq | null): HTTPRes {
-  if (ctx.formatError !== defaultFormatError) {
+  // A router's own formatter, and headers wrappers added on the way up (errors.ts).
+  const format = notedErrorFormatter(err) ?? ctx.formatError;
+  if (format !== defaultFormatError) {
     try {
-      const res = ctx.formatError(err, req);
-      if (res.code === errorStatus(err)) return res;
+      const res = format(err, req);
+      if (res.code === errorStatus(err)) return withNotedErrorHeaders(err, res);
     } catch (formatErr) {
       ctx.onError(formatErr, req);
     }
   }
-  return defaultFormatError(err, req);
+  return withNotedErrorHeaders(err, defaultFormatError(err, req));
 }
 
 /** Answers a request that could not be read, then the loop closes. */

@@ -57,3 +57,20 @@ test('a destination that does not drain: memory stays bounded, extra lines are c
   assert.ok(log.dropped > 900, `dropped ${log.dropped}`);
   release();
 });
+
+test('a custom format: a function of the response info, request IDs included', async () => {
+  const { requestId, requestIdOf } = await import('../../src/kit/request-id.js');
+  const { startServer } = await import('../http/support.js');
+  const lines: string[] = [];
+  const out = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+  const log = accessLog((i) => `${requestIdOf(i.req)} ${i.code} ${i.req.method} ${i.req.target}\n`, out);
+  const server = await startServer(requestId()(() => ({ code: 204 })), { onResponse: log.record });
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.port}/x?y=1`);
+    await res.arrayBuffer();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(lines, [`${res.headers.get('x-request-id')} 204 GET /x?y=1\n`]);
+  } finally {
+    await server.close();
+  }
+});
