@@ -133,7 +133,7 @@ export class Sender {
   }
 
   /** Queues the close frame after the messages already waiting for the lock. */
-  async closeAfterPending(code: number, reason: Buffer): Promise<void> {
+  async closeAfterPending(code: number, reason: Buffer | string): Promise<void> {
     try {
       await this.acquire();
     } catch {
