@@ -25,6 +25,18 @@ export type FrameSpec = {
   high?: number;
 };
 
+// Masking keys drawn 4 KiB at a time: one randomBytes call per frame is most of the cost of building 65,536 frames.
+let keys = Buffer.alloc(0);
+let keyAt = 0;
+function maskKey(): Buffer {
+  if (keyAt === keys.length) {
+    keys = randomBytes(4096);
+    keyAt = 0;
+  }
+  keyAt += 4;
+  return keys.subarray(keyAt - 4, keyAt);
+}
+
 /** Builds one client frame. */
 export function frame(spec: FrameSpec): Buffer {
   const payload = typeof spec.payload === 'string' ? Buffer.from(spec.payload) : (spec.payload ?? Buffer.alloc(0));
@@ -43,7 +55,7 @@ export function frame(spec: FrameSpec): Buffer {
     head.push((lo >>> 24) & 0xff, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
   }
   if (!mask) return Buffer.concat([Buffer.from(head), payload]);
-  const key = randomBytes(4);
+  const key = maskKey();
   const body = Buffer.from(payload);
   for (let i = 0; i < body.length; i++) body[i]! ^= key[i & 3]!;
   return Buffer.concat([Buffer.from(head), key, body]);
