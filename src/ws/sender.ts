@@ -94,12 +94,19 @@ export class Sender {
    */
   async stream(src: WSSource): Promise<void> {
     let started = false;
+    let sourceFailed = false;
     try {
       await this.acquire();
       try {
         let op = src.type === 'text' ? OP_TEXT : OP_BINARY;
         for (;;) {
-          const piece = await src.read();
+          let piece: Buffer;
+          try {
+            piece = await src.read();
+          } catch (err) {
+            sourceFailed = true;
+            throw err;
+          }
           if (this.closeSent) throw wsClosed();
           const fin = piece.length === 0;
           started = true;
@@ -111,7 +118,8 @@ export class Sender {
         this.lock.release();
       }
     } catch (err) {
-      if (started) this.close(1011, 'message source failed');
+      // A write that failed means the connection is gone: nothing to tell the peer.
+      if (started && sourceFailed) this.close(1011, 'message source failed');
       throw err;
     } finally {
       await src.close?.(); // the source is ours once handed to send()

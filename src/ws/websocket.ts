@@ -190,6 +190,9 @@ export class WSConn implements AsyncIterable<WSMessage> {
       receiveBufferSize: options.receiveBufferSize ?? DEFAULT_RECEIVE_BUFFER_SIZE,
       streamBufferSize: options.streamBufferSize ?? DEFAULT_STREAM_BUFFER_SIZE,
     });
+    // A peer that vanishes while nothing reads the socket (the application is
+    // behind, or finishing before our close frame) must still end it all.
+    conn.socket.once('close', this.terminate);
     const heartbeat = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL;
     if (heartbeat > 0) this.heartbeatTimer = setInterval(this.onHeartbeat, heartbeat);
     this.signals = [options.signal, shutdown].filter((s): s is AbortSignal => s !== undefined);
@@ -402,6 +405,7 @@ export class WSConn implements AsyncIterable<WSMessage> {
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
     this.stopHeartbeat();
     for (const signal of this.signals) signal.removeEventListener('abort', this.onAbortSignal);
+    this.conn.socket.off('close', this.terminate);
     const closeSent = this.sender.closeSent;
     this.sender.finish();
     this.conn.close();
