@@ -55,6 +55,12 @@ export const DEFAULT_MAX_FRAMES_PER_MESSAGE = Infinity;
 /** Time allowed for the peer to answer our close frame and end TCP (milliseconds). */
 export const DEFAULT_CLOSE_TIMEOUT = 5_000;
 
+/**
+ * Pings sent by ping() and not answered yet (pings). Past it the oldest is
+ * rejected: a peer that never answers cannot grow the list.
+ */
+export const MAX_PENDING_PINGS = 16;
+
 /** Heartbeat ping interval; 0 disables heartbeats (milliseconds). */
 export const DEFAULT_HEARTBEAT_INTERVAL = 0;
 

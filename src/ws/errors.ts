@@ -19,7 +19,7 @@ export type WSErrorCode =
   | 'WEFT_WS_ABORTED'
   /** `recv()` and `receive()`/`for await` were mixed on one connection. */
   | 'WEFT_WS_MODE'
-  /** The peer did not answer a heartbeat ping in time. */
+  /** The peer did not answer a heartbeat ping in time, or left too many ping() calls unanswered. */
   | 'WEFT_WS_HEARTBEAT';
 
 export class WSError extends Error {

@@ -38,6 +38,9 @@ export class Sender {
   closeSent = false;
   /** The code of the close frame sent (0: none, or sent without a code). */
   sentCode = 0;
+  /** The source being streamed (holding the lock): closed by finish() if the connection ends first. */
+  private source: WSSource | null = null;
+  private closedByFinish: WSSource | null = null;
 
   constructor(writer: FrameWriter, deflater: MessageDeflater | null, threshold: number, onCloseSent: () => void) {
     this.writer = writer;
@@ -97,6 +100,7 @@ export class Sender {
     let sourceFailed = false;
     try {
       await this.acquire();
+      this.source = src;
       try {
         let op = src.type === 'text' ? OP_TEXT : OP_BINARY;
         for (;;) {
@@ -115,6 +119,7 @@ export class Sender {
           op = OP_CONTINUATION;
         }
       } finally {
+        this.source = null;
         this.lock.release();
       }
     } catch (err) {
@@ -122,7 +127,8 @@ export class Sender {
       if (started && sourceFailed) this.close(1011, 'message source failed');
       throw err;
     } finally {
-      await src.close?.(); // the source is ours once handed to send()
+      // The source is ours once handed to send().
+      if (this.closedByFinish !== src) await src.close?.();
     }
   }
 
@@ -157,6 +163,13 @@ export class Sender {
   /** Rejects senders still waiting for the lock; called when the connection finishes. */
   finish(): void {
     this.closeSent = true;
+    // A source waiting for data would hold its send (and itself) open past the connection.
+    const src = this.source;
+    if (src !== null) {
+      this.source = null;
+      this.closedByFinish = src;
+      (async () => src.close?.())().then(undefined, noop);
+    }
     this.lock.close();
     this.writer.close();
     this.deflater?.close();

@@ -37,6 +37,7 @@ import {
   DEFAULT_STREAM_BUFFER_SIZE,
   DEFAULT_WRITE_BUFFER_SIZE,
   MAX_CONTROL_PAYLOAD,
+  MAX_PENDING_PINGS,
   OP_PING,
   OP_PONG,
 } from './constants.js';
@@ -267,6 +268,8 @@ export class WSConn implements AsyncIterable<WSMessage> {
    * Sends a ping (payload at most 125 bytes); resolves when the peer's pong
    * arrives. A pong answers the ping with the same payload and any sent
    * before it (RFC 6455 §5.5.3 lets a peer answer only the latest ping).
+   * Of pings left unanswered, only the latest MAX_PENDING_PINGS (16) wait:
+   * an older one rejects with WEFT_WS_HEARTBEAT.
    */
   ping(data: string | Uint8Array = EMPTY): Promise<void> {
     if (this.closing) return Promise.reject(wsClosed());
@@ -275,6 +278,9 @@ export class WSConn implements AsyncIterable<WSMessage> {
       return Promise.reject(new RangeError(`ping payload longer than ${MAX_CONTROL_PAYLOAD} bytes`));
     }
     return new Promise<void>((resolve, reject) => {
+      if (this.pings.length === MAX_PENDING_PINGS) {
+        this.pings.shift()!.reject(new WSError('WEFT_WS_HEARTBEAT', `more than ${MAX_PENDING_PINGS} pings unanswered`));
+      }
       this.pings.push({ payload, resolve, reject });
       this.sender.control(OP_PING, payload).then(undefined, noop);
     });

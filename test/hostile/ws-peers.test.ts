@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { constants as zc, deflateRawSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { createServer, type Server } from '../../src/http/server.js';
+import { MAX_PENDING_PINGS } from '../../src/ws/constants.js';
 import { acceptWebSocket, liveZlibStreams, type CloseInfo, type WSConn } from '../../src/ws/index.js';
 import { assertWhole, snapshot } from '../leaks.js';
 import { closeBody, frame, rawConnect, readClose, type RawClient } from '../ws/raw.js';
@@ -254,6 +255,62 @@ test('a peer that resets while the server streams a message it never reads: the 
   await settled(s, before);
   assert.equal(sourceClosed, true);
   assert.equal((sendError as { code?: string }).code, 'WEFT_WS_CLOSED');
+});
+
+test('a peer that resets while the server streams from a source waiting for data: the connection closes the source', HANG_GUARD, async () => {
+  const before = snapshot();
+  const waiting = gate();
+  let wake: ((b: Buffer) => void) | null = null;
+  let sendError: unknown = null;
+  const { c, s } = await open('/idle-source', async (ws) => {
+    let first = true;
+    try {
+      await ws.send({
+        type: 'text',
+        read: () => {
+          if (first) {
+            first = false;
+            return Promise.resolve(Buffer.from('the first piece'));
+          }
+          waiting.open();
+          return new Promise<Buffer>((resolve) => (wake = resolve)); // data that never comes
+        },
+        // Like a queue that is closed: the pending read ends.
+        close: () => wake?.(Buffer.alloc(0)),
+      });
+    } catch (err) {
+      sendError = err;
+    }
+    for await (const _ of ws);
+  });
+  await waiting.wait;
+  await reset(c);
+  await settled(s, before);
+  assert.equal((sendError as { code?: string }).code, 'WEFT_WS_CLOSED');
+});
+
+test('a peer that never answers pings: only the latest MAX_PENDING_PINGS wait, older ones reject', HANG_GUARD, async () => {
+  const before = snapshot();
+  const outcomes: string[] = [];
+  const { c, s } = await open('/unanswered-pings', async (ws) => {
+    const pings = Array.from({ length: MAX_PENDING_PINGS + 4 }, (_, i) =>
+      ws.ping(`p${i}`).then(
+        () => outcomes.push(`${i} answered`),
+        (err: { code?: string }) => outcomes.push(`${i} ${err.code}`),
+      ),
+    );
+    await Promise.all(pings);
+    for await (const _ of ws);
+  });
+  let last = '';
+  for (let i = 0; i < MAX_PENDING_PINGS + 4; i++) last = (await frameOf(c, PING)).toString();
+  // One pong for the latest answers every ping still waiting (RFC 6455 §5.5.3).
+  c.write(frame({ opcode: PONG, payload: last }));
+  c.write(frame({ opcode: CLOSE, payload: closeBody(1000) }));
+  assert.equal((await readClose(c)).code, 1000);
+  await settled(s, before, 1000);
+  const expected = Array.from({ length: MAX_PENDING_PINGS + 4 }, (_, i) => (i < 4 ? `${i} WEFT_WS_HEARTBEAT` : `${i} answered`));
+  assert.deepEqual(outcomes, expected);
 });
 
 /** A compressed frame (RFC 7692): deflate with a sync flush, minus the 00 00 ff ff trailer. */
