@@ -21,12 +21,15 @@ const MAX_NAME = 32;
 
 type Member = { ws: WSConn; outbox: Queue<string> };
 
+/** A chat room made by createChatRoom(). */
 export type ChatRoom = {
   /** Runs one member's session; resolves when it leaves. */
   join(ws: WSConn): Promise<void>;
+  /** Members in the room now. */
   readonly size: number;
 };
 
+/** Options of createChatRoom(). */
 export type ChatOptions = {
   /** Messages waiting for one member before it is dropped as too slow. Default 64. */
   outbox?: number;
@@ -34,6 +37,15 @@ export type ChatOptions = {
   onDropped?: (ws: WSConn) => void;
 };
 
+/**
+ * A chat room over WebSocket: every message a member sends goes to every
+ * member, through a bounded outbox each; a member whose outbox overflows is
+ * dropped (close 1013) rather than slowing the others.
+ *
+ * @example
+ * const room = createChatRoom();
+ * app.get('/chat', websocket((ws) => room.join(ws)));
+ */
 export function createChatRoom(options: ChatOptions = {}): ChatRoom {
   const members = new Set<Member>();
   const outboxSize = options.outbox ?? CHAT_OUTBOX;
