@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { constants as zc, deflateRawSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { createServer, type Server } from '../../src/http/server.js';
-import { MAX_PENDING_PINGS } from '../../src/ws/constants.js';
+import { MAX_PENDING_PINGS, OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT } from '../../src/ws/constants.js';
 import { acceptWebSocket, liveZlibStreams, type CloseInfo, type WSConn } from '../../src/ws/index.js';
 import { assertWhole, snapshot } from '../leaks.js';
 import { closeBody, frame, rawConnect, readClose, type RawClient } from '../ws/raw.js';
@@ -19,12 +19,6 @@ import { closeBody, frame, rawConnect, readClose, type RawClient } from '../ws/r
 /** node:test timeout, only to stop a hung test from blocking the run (ms). */
 const HANG_GUARD = { timeout: 60_000 };
 
-const BINARY = 0x2;
-const TEXT = 0x1;
-const CONT = 0x0;
-const CLOSE = 0x8;
-const PING = 0x9;
-const PONG = 0xa;
 /** Short, so that the test of a peer that never answers a close is quick. */
 const CLOSE_TIMEOUT = 200;
 /** Heartbeat interval for the one test that needs it (ms). */
@@ -118,8 +112,8 @@ test('a peer that resets mid-frame (whole messages)', HANG_GUARD, async () => {
   const before = snapshot();
   const { c, s } = await open('/mid-frame', echo);
   // A ping, answered, then half a frame in the same write: the server has read up to the ping at least.
-  c.write(Buffer.concat([frame({ opcode: PING, payload: 'p' }), frame({ opcode: BINARY, payload: Buffer.alloc(10_000) }).subarray(0, 5000)]));
-  await frameOf(c, PONG);
+  c.write(Buffer.concat([frame({ opcode: OP_PING, payload: 'p' }), frame({ opcode: OP_BINARY, payload: Buffer.alloc(10_000) }).subarray(0, 5000)]));
+  await frameOf(c, OP_PONG);
   await reset(c);
   await settled(s, before);
 });
@@ -137,7 +131,7 @@ test('a peer that resets mid-frame while the application streams the message', H
     }
     assert.equal(await ws.recv(), null);
   });
-  c.write(frame({ opcode: BINARY, payload: Buffer.alloc(100_000) }).subarray(0, 30_000));
+  c.write(frame({ opcode: OP_BINARY, payload: Buffer.alloc(100_000) }).subarray(0, 30_000));
   await firstPiece.wait; // the application holds part of the frame
   await reset(c);
   await settled(s, before);
@@ -147,8 +141,8 @@ test('a peer that resets mid-frame while the application streams the message', H
 test('a peer that resets mid-message, between fragments', HANG_GUARD, async () => {
   const before = snapshot();
   const { c, s } = await open('/mid-message', echo);
-  c.write([frame({ opcode: TEXT, payload: 'first half, ', fin: false }), frame({ opcode: PING, payload: 'p' })]);
-  await frameOf(c, PONG);
+  c.write([frame({ opcode: OP_TEXT, payload: 'first half, ', fin: false }), frame({ opcode: OP_PING, payload: 'p' })]);
+  await frameOf(c, OP_PONG);
   await reset(c);
   await settled(s, before);
 });
@@ -167,7 +161,7 @@ test('a peer that resets instead of answering the server close', HANG_GUARD, asy
 test('a peer that sends a close and resets before reading the answer', HANG_GUARD, async () => {
   const before = snapshot();
   const { c, s } = await open('/close-then-reset', echo);
-  c.write(frame({ opcode: CLOSE, payload: closeBody(1000) }));
+  c.write(frame({ opcode: OP_CLOSE, payload: closeBody(1000) }));
   await reset(c);
   const info = await s.closed;
   // Whether the close frame was read before the reset is up to the kernel: either way it ends.
@@ -192,7 +186,7 @@ test('a peer that closes and resets while the application is still answering an 
       }
     }
   });
-  c.write([frame({ opcode: TEXT, payload: 'question' }), frame({ opcode: CLOSE, payload: closeBody(1000) })]);
+  c.write([frame({ opcode: OP_TEXT, payload: 'question' }), frame({ opcode: OP_CLOSE, payload: closeBody(1000) })]);
   await received.wait;
   await reset(c);
   // The connection ends though the application is behind: nothing waits on it.
@@ -220,7 +214,7 @@ test('a peer that resets while the server sends a large message it never reads',
     }
   });
   c.socket.pause(); // never read
-  c.write(frame({ opcode: TEXT, payload: 'send me something big' }));
+  c.write(frame({ opcode: OP_TEXT, payload: 'send me something big' }));
   await sending.wait;
   await reset(c);
   await settled(s, before);
@@ -303,10 +297,10 @@ test('a peer that never answers pings: only the latest MAX_PENDING_PINGS wait, o
     for await (const _ of ws);
   });
   let last = '';
-  for (let i = 0; i < MAX_PENDING_PINGS + 4; i++) last = (await frameOf(c, PING)).toString();
+  for (let i = 0; i < MAX_PENDING_PINGS + 4; i++) last = (await frameOf(c, OP_PING)).toString();
   // One pong for the latest answers every ping still waiting (RFC 6455 §5.5.3).
-  c.write(frame({ opcode: PONG, payload: last }));
-  c.write(frame({ opcode: CLOSE, payload: closeBody(1000) }));
+  c.write(frame({ opcode: OP_PONG, payload: last }));
+  c.write(frame({ opcode: OP_CLOSE, payload: closeBody(1000) }));
   assert.equal((await readClose(c)).code, 1000);
   await settled(s, before, 1000);
   const expected = Array.from({ length: MAX_PENDING_PINGS + 4 }, (_, i) => (i < 4 ? `${i} WEFT_WS_HEARTBEAT` : `${i} answered`));
@@ -341,7 +335,7 @@ test('a peer that resets while the server inflates its message for an applicatio
     { 'Sec-WebSocket-Extensions': 'permessage-deflate' },
   );
   assert.equal(c.headers['sec-websocket-extensions'], 'permessage-deflate');
-  c.write(compressed(BINARY, Buffer.alloc(8 * 1024 * 1024, 0x61)));
+  c.write(compressed(OP_BINARY, Buffer.alloc(8 * 1024 * 1024, 0x61)));
   await firstPiece.wait;
   await reset(c);
   // The connection ends and its zlib stream is released while the application still waits.
@@ -360,7 +354,7 @@ test('a peer that resets while whole messages wait for an application that is be
     for await (const msg of ws) taken.push(msg.data.length);
   });
   // More than the receive buffer holds: the server stops reading, the rest stays in TCP.
-  c.write(Buffer.concat(Array.from({ length: 64 }, () => frame({ opcode: BINARY, payload: Buffer.alloc(64 * 1024) }))));
+  c.write(Buffer.concat(Array.from({ length: 64 }, () => frame({ opcode: OP_BINARY, payload: Buffer.alloc(64 * 1024) }))));
   await reset(c);
   // A paused socket cannot see the reset: the application, once it reads again, finds the end.
   resume.open();
@@ -373,8 +367,8 @@ test('a heartbeat notices a peer that vanished while the application is behind',
   const { c, s } = await open('/behind-heartbeat', async (ws) => {
     await ws.closed; // never reads: the receiver waits, the socket is not read
   });
-  c.write(frame({ opcode: TEXT, payload: 'unread' }));
-  await frameOf(c, PING); // the heartbeat runs
+  c.write(frame({ opcode: OP_TEXT, payload: 'unread' }));
+  await frameOf(c, OP_PING); // the heartbeat runs
   await reset(c);
   // The next ping's write fails on the reset socket: the connection ends though nothing reads it.
   await settled(s, before);
@@ -396,8 +390,8 @@ test('a peer that sends a protocol error and keeps its side of TCP open is dropp
   const before = snapshot();
   const { c, s } = await open('/never-answers-failure', echo);
   c.socket.allowHalfOpen = true; // no automatic FIN when the server ends its side
-  c.write([frame({ opcode: TEXT, payload: 'fine' }), frame({ opcode: CONT, payload: 'orphan' })]);
-  assert.equal((await frameOf(c, TEXT)).toString(), 'fine');
+  c.write([frame({ opcode: OP_TEXT, payload: 'fine' }), frame({ opcode: OP_CONTINUATION, payload: 'orphan' })]);
+  assert.equal((await frameOf(c, OP_TEXT)).toString(), 'fine');
   assert.equal((await readClose(c)).code, 1002);
   assert.equal(await c.readFrame(), null); // the server's FIN; ours never comes
   const info = await s.closed;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
+import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_TEXT } from '../../src/ws/constants.js';
 import { acceptWebSocket, type CloseInfo, type WSConn } from '../../src/ws/index.js';
 import { serve, type Harness } from './harness.js';
 import { closeBody, frame, rawConnect, type RawClient } from './raw.js';
@@ -16,11 +17,6 @@ import { closeBody, frame, rawConnect, type RawClient } from './raw.js';
 /** node:test timeout, only to stop a hung test from blocking the run (ms). */
 const HANG_GUARD = { timeout: 120_000 };
 
-const CONT = 0x0;
-const TEXT = 0x1;
-const BINARY = 0x2;
-const CLOSE = 0x8;
-const PING = 0x9;
 
 type App = (ws: WSConn) => Promise<void>;
 
@@ -73,9 +69,9 @@ after(async () => {
   assert.deepEqual(appErrors, []);
 });
 
-const text = (s: string | Buffer, fin = true): Buffer => frame({ opcode: TEXT, payload: s, fin });
-const cont = (s: string | Buffer, fin = true): Buffer => frame({ opcode: CONT, payload: s, fin });
-const ping = frame({ opcode: PING, payload: 'ping' });
+const text = (s: string | Buffer, fin = true): Buffer => frame({ opcode: OP_TEXT, payload: s, fin });
+const cont = (s: string | Buffer, fin = true): Buffer => frame({ opcode: OP_CONTINUATION, payload: s, fin });
+const ping = frame({ opcode: OP_PING, payload: 'ping' });
 const BIG = Buffer.alloc(256 * 1024, 0x61);
 
 type Case = { name: string; bytes: Buffer; outcome: string[] };
@@ -87,9 +83,9 @@ const said = (s: string | Buffer): string => {
 };
 
 const CASES: Case[] = [
-  { name: '3.2: a text then a frame with RSV2', bytes: Buffer.concat([text('Hello, world!'), frame({ opcode: TEXT, payload: 'Hello, world!', rsv: 2 }), ping]), outcome: ['Hello, world!', 'close 1002'] },
-  { name: '3.3: a text then a frame with RSV2 and RSV3', bytes: Buffer.concat([text('Hello, world!'), frame({ opcode: TEXT, payload: 'x', rsv: 3 }), ping]), outcome: ['Hello, world!', 'close 1002'] },
-  { name: '3.4: a text then a frame with RSV1 (no extension)', bytes: Buffer.concat([text('Hello, world!'), frame({ opcode: TEXT, payload: 'x', rsv: 4 }), ping]), outcome: ['Hello, world!', 'close 1002'] },
+  { name: '3.2: a text then a frame with RSV2', bytes: Buffer.concat([text('Hello, world!'), frame({ opcode: OP_TEXT, payload: 'Hello, world!', rsv: 2 }), ping]), outcome: ['Hello, world!', 'close 1002'] },
+  { name: '3.3: a text then a frame with RSV2 and RSV3', bytes: Buffer.concat([text('Hello, world!'), frame({ opcode: OP_TEXT, payload: 'x', rsv: 3 }), ping]), outcome: ['Hello, world!', 'close 1002'] },
+  { name: '3.4: a text then a frame with RSV1 (no extension)', bytes: Buffer.concat([text('Hello, world!'), frame({ opcode: OP_TEXT, payload: 'x', rsv: 4 }), ping]), outcome: ['Hello, world!', 'close 1002'] },
   ...[5, 6, 7, 0xb, 0xc, 0xd].map((op) => ({
     name: `4.${op < 8 ? 1 : 2}.x: a text then reserved opcode ${op}`,
     bytes: Buffer.concat([text('Hello, world!'), frame({ opcode: op, payload: 'reserved' }), ping]),
@@ -112,7 +108,7 @@ const CASES: Case[] = [
   },
   {
     name: '7.1.6: a 256 KiB message, a small one and a close',
-    bytes: Buffer.concat([text(BIG), text('small'), frame({ opcode: CLOSE, payload: closeBody(1000) }), ping]),
+    bytes: Buffer.concat([text(BIG), text('small'), frame({ opcode: OP_CLOSE, payload: closeBody(1000) }), ping]),
     outcome: [said(BIG), 'small', 'close 1000'],
   },
 ];
@@ -124,11 +120,11 @@ async function outcomeOf(c: RawClient): Promise<string[]> {
     const f = await c.readFrame();
     assert.ok(f !== null, `server ended TCP without a close frame after ${JSON.stringify(out)}`);
     assert.equal(f.masked, false);
-    if (f.opcode === CLOSE) {
+    if (f.opcode === OP_CLOSE) {
       out.push(`close ${f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 0}`);
       break;
     }
-    assert.ok(f.opcode === TEXT || f.opcode === BINARY, `unexpected opcode ${f.opcode}`);
+    assert.ok(f.opcode === OP_TEXT || f.opcode === OP_BINARY, `unexpected opcode ${f.opcode}`);
     out.push(said(f.payload));
   }
   // Then the server ends TCP by itself (it sent or answered the close).
@@ -205,9 +201,9 @@ test('an application that never asks for the next message: the close frame still
   await h.idle();
   const before = closes.length;
   const c = await rawConnect(h.port, {}, { path: '/takes-one' });
-  c.write([text('one'), text('two'), frame({ opcode: TEXT, payload: 'bad', rsv: 2 })]);
+  c.write([text('one'), text('two'), frame({ opcode: OP_TEXT, payload: 'bad', rsv: 2 })]);
   const f = await c.readFrame();
-  assert.deepEqual([f!.opcode, f!.payload.readUInt16BE(0)], [CLOSE, 1002]);
+  assert.deepEqual([f!.opcode, f!.payload.readUInt16BE(0)], [OP_CLOSE, 1002]);
   await c.closed; // and the server dropped the connection
   await h.idle();
   assert.deepEqual(closes.slice(before), [{ code: 1002, reason: '', wasClean: false }]);
