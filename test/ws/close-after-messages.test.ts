@@ -28,6 +28,19 @@ const echo: App = async (ws) => {
   }
 };
 
+/** Replies without waiting for them: they still leave before the close frame. */
+const echoUnawaited: App = async (ws) => {
+  for await (const msg of ws) void ws.send(msg.data).catch(() => {});
+};
+
+/** Closes with its own code after answering: once the connection has failed, the error's code goes out instead. */
+const echoThenClose: App = async (ws) => {
+  for await (const msg of ws) {
+    await ws.send(msg.data);
+    await ws.close(4000, 'my own reason');
+  }
+};
+
 /** The same in stream mode: each message read to its end, then echoed whole. */
 const streamEcho: App = async (ws) => {
   for (let msg = await ws.recv(); msg !== null; msg = await ws.recv()) {
@@ -44,7 +57,13 @@ const takesOne: App = async (ws) => {
   await ws.closed;
 };
 
-const apps: Record<string, App> = { '/echo': echo, '/stream': streamEcho, '/takes-one': takesOne };
+const apps: Record<string, App> = {
+  '/echo': echo,
+  '/echo-unawaited': echoUnawaited,
+  '/stream': streamEcho,
+  '/echo-then-close': echoThenClose,
+  '/takes-one': takesOne,
+};
 const closes: CloseInfo[] = [];
 const appErrors: unknown[] = [];
 let h: Harness;
@@ -145,8 +164,8 @@ async function writeSplit(c: RawClient, bytes: Buffer, cuts: number[]): Promise<
   }
 }
 
-for (const path of ['/echo', '/stream']) {
-  const mode = path === '/echo' ? 'whole messages' : 'streamed messages';
+const MODES: Record<string, string> = { '/echo': 'whole messages', '/echo-unawaited': 'replies not awaited', '/stream': 'streamed messages' };
+for (const [path, mode] of Object.entries(MODES)) {
   for (const k of CASES) {
     test(`${k.name} in one write → ${k.outcome.join(', ')} (${mode})`, HANG_GUARD, async () => {
       const c = await rawConnect(h.port, {}, { path });
@@ -185,6 +204,15 @@ test('the same bytes in random splits give the same outcome, in both receive mod
     ),
     { numRuns: 60 },
   );
+});
+
+test('an application that closes with its own code while the connection is failing: the error code goes out', HANG_GUARD, async () => {
+  const c = await rawConnect(h.port, {}, { path: '/echo-then-close' });
+  c.write([text('Hello'), frame({ opcode: OP_TEXT, payload: 'x', rsv: 2 })]);
+  assert.deepEqual(await outcomeOf(c), ['Hello', 'close 1002']);
+  const d = await rawConnect(h.port, {}, { path: '/echo-then-close' });
+  d.write([text('Hello'), frame({ opcode: OP_CLOSE, payload: closeBody(4001) })]);
+  assert.deepEqual(await outcomeOf(d), ['Hello', 'close 4001']); // the peer's code, echoed
 });
 
 test('the server reports the peer close after the messages before it as clean', HANG_GUARD, async () => {
