@@ -143,9 +143,9 @@ export function parseJsonWithPositions(text: string): ParsedJson {
       out[key] = parseValue([...path, key]);
       skipSpace();
       if (text[i] === ',') {
-        i++;
+        const comma = i++;
         skipSpace();
-        if (text[i] === '}') fail('trailing comma before "}"');
+        if (text[i] === '}') fail('trailing comma before "}"', comma);
         continue;
       }
       if (text[i] === '}') {
@@ -168,9 +168,9 @@ export function parseJsonWithPositions(text: string): ParsedJson {
       out.push(parseValue([...path, out.length]));
       skipSpace();
       if (text[i] === ',') {
-        i++;
+        const comma = i++;
         skipSpace();
-        if (text[i] === ']') fail('trailing comma before "]"');
+        if (text[i] === ']') fail('trailing comma before "]"', comma);
         continue;
       }
       if (text[i] === ']') {

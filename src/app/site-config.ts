@@ -155,8 +155,13 @@ function fields(v: unknown, path: JsonPath, check: Check, shape: readonly string
   for (const k of Object.keys(v)) {
     if (!names.includes(k)) check.error([...path, k], `unknown key "${k}" in ${keyName(path)}${suggest(k, names)}`, true);
   }
-  for (const k of shape) if (!k.endsWith('?') && !(k in v)) check.error(path, `${keyName(path)} needs "${k}"`);
-  return v;
+  let complete = true;
+  for (const k of shape) {
+    if (k.endsWith('?') || k in v) continue;
+    check.error(path, `${keyName(path)} needs "${k}"`);
+    complete = false;
+  }
+  return complete ? v : undefined;
 }
 
 function list<T>(v: unknown, path: JsonPath, check: Check, item: (v: unknown, path: JsonPath) => T | undefined): T[] {
