@@ -20,11 +20,11 @@ const HINTS: Record<number, string> = {
   405: 'This address does not take that method.',
 };
 
+// Browsers name text/html in Accept; curl and fetch() send "*/*" and get text.
 const wantsHtml = (req: HTTPReq | null): boolean => {
   const accept = req?.headers.get('accept');
-  if (accept === undefined) return false;
-  const list = parseWeightedList(accept);
-  return mediaRangeQuality(list, 'text/html') > 0 && mediaRangeQuality(list, 'text/html') >= mediaRangeQuality(list, 'text/plain');
+  if (accept === undefined || !/\btext\/html\b/i.test(accept)) return false;
+  return mediaRangeQuality(parseWeightedList(accept), 'text/html') > 0;
 };
 
 /**
@@ -54,13 +54,14 @@ const safeDecode = (path: string): string => {
 };
 
 /**
- * The URL paths tried for an error's page, in order: the configured page
- * for the status ("404"), for its class ("4xx"), then the conventional
- * files `/<status>.html` and `/<digit>0x.html` (nginx's `50x.html`).
+ * The URL paths tried for an error's page, in order, the specific before
+ * the general: the page configured for the status ("404"), the file
+ * `/<status>.html`, the page configured for the class ("4xx"), the file
+ * `/<digit>0x.html` (nginx's `50x.html`).
  */
 export function errorPagePaths(status: number, configured: Readonly<Record<string, string>>): string[] {
   const cls = `${Math.floor(status / 100)}xx`;
-  const paths = [configured[String(status)], configured[cls], `/${status}.html`, `/${Math.floor(status / 100)}0x.html`];
+  const paths = [configured[String(status)], `/${status}.html`, configured[cls], `/${Math.floor(status / 100)}0x.html`];
   return [...new Set(paths.filter((p): p is string => p !== undefined))];
 }
 

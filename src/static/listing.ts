@@ -34,7 +34,7 @@ export type ListingEntry = {
 };
 
 export type Listing = {
-  /** Directories first, then files, each by name (code point order). */
+  /** Directories first, then files, each by name (case aside, numbers by value). */
   readonly entries: readonly ListingEntry[];
   /** True when the directory had more than `limit` visible entries and the rest were left out. */
   readonly truncated: boolean;
@@ -107,7 +107,10 @@ async function describeEntry(dir: string, name: string, realRoot: string | null)
   }
 }
 
-const byName = (a: ListingEntry, b: ListingEntry): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** Names as people sort them: case aside, digits by value ("file9" before "file10"); code point order breaks ties. */
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+const byName = (a: ListingEntry, b: ListingEntry): number =>
+  collator.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** Folders first, then the rest, each by `order` (ties by name, ascending). */
 export function sortEntries(entries: readonly ListingEntry[], order: ListingOrder): ListingEntry[] {
@@ -264,11 +267,11 @@ export function renderHtmlListing(segments: readonly string[], listing: Listing,
   const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
   const summary = `${count(folders, 'folder')}, ${count(files, 'file')}${files > 0 ? `, <span title="${exactBytes(bytes)}">${humanSize(bytes)}</span>` : ''}`;
   const more = listing.truncated ? `<p class="note">Only the first ${listing.entries.length} entries are shown.</p>` : '';
-  const body = `<header><h1 class="crumbs">${breadcrumbs(segments)}</h1><p class="muted">${summary}</p></header>
+  const body = `<header><h1 class="crumbs">Index of ${breadcrumbs(segments)}</h1><p class="muted">${summary}</p></header>
 <main>
 <table class="listing">
 <colgroup><col><col class="size"><col class="date"></colgroup>
-<thead><tr>${sortHeader('Name', 'name', order, 'name')}${sortHeader('Size', 'size', order, 'size')}${sortHeader('Modified <span class="muted">(UTC)</span>', 'date', order, 'date')}</tr></thead>
+<thead><tr>${sortHeader('Name', 'name', order, 'name')}${sortHeader('Size', 'size', order, 'size')}${sortHeader('Modified <span class="utc">(UTC)</span>', 'date', order, 'date')}</tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
@@ -299,7 +302,7 @@ h1{margin:.6rem 0 0;font-size:1.35rem;font-weight:600;overflow-wrap:anywhere}
 header p{margin:.2rem 0 0}
 a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
 .muted{color:var(--muted)}
-.crumbs a,.crumbs span{padding:0 .12em}
+.crumbs a,.crumbs span{padding:0 .1em}
 table{width:100%;border-collapse:separate;border-spacing:0;table-layout:fixed;background:var(--card);border:1px solid var(--line);border-radius:.55rem;overflow:hidden}
 th,td{padding:.5rem .8rem;text-align:left;border-bottom:1px solid var(--line);white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 tbody tr:last-child td{border-bottom:0}
@@ -315,7 +318,7 @@ tbody tr:hover td{background:var(--hover)}
 .note{color:var(--muted);font-size:.9rem}
 .error h1{font-size:2.2rem;margin-top:2rem}.error p{font-size:1.05rem}
 code{font:.92em ui-monospace,SFMono-Regular,Menlo,monospace}
-@media (max-width:600px){header,main{padding:.7rem .6rem}th,td{padding:.5rem .45rem}col.size{width:4.9rem}col.date{width:5.9rem}.hm{display:none}h1{font-size:1.15rem}}`;
+@media (max-width:600px){header,main{padding:.7rem .6rem}th,td{padding:.5rem .45rem}td.size,td.date{font-size:.85rem}col.size{width:4.7rem}col.date{width:6.4rem}.hm,.utc{display:none}h1{font-size:1.15rem}}`;
 
 /** A whole page in weft's style; `body` is trusted HTML. */
 export function renderPage(title: string, body: string, bodyClass = ''): string {

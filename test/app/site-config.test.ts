@@ -109,6 +109,9 @@ describe('path patterns', () => {
     const params = p.match(['blog', '2024', 'a b/c?'])!;
     assert.equal(fillDestination('/posts/:slug', params, 'x=1'), '/posts/a%20b%2Fc%3F?x=1');
     assert.equal(fillDestination('/posts/:slug?from=blog', params, 'x=1'), '/posts/a%20b%2Fc%3F?from=blog');
+    // A decoded segment may hold anything: it goes back encoded, never as a header break or a new path.
+    assert.equal(fillDestination('/posts/:slug', { slug: '\r\nSet-Cookie: x' }, ''), '/posts/%0D%0ASet-Cookie%3A%20x');
+    assert.equal(fillDestination('/x/:slug', { slug: '..' }, ''), '/x/..', 'never a dot segment from the path (they are resolved first)');
     const star = compilePattern('/docs/**');
     assert.equal(fillDestination('https://docs.example/*', star.match(['docs', 'a', 'é'])!, ''), 'https://docs.example/a/%C3%A9');
   });
