@@ -41,7 +41,7 @@ before(() => {
   execFileSync('tar', ['-xzf', tarball, '-C', modules]);
   renameSync(join(modules, 'package'), join(modules, 'weft-server'));
   symlinkSync(join(ROOT, 'node_modules', '@types'), join(modules, '@types'));
-  assert.ok(readdirSync(join(modules, 'weft', 'dist')).includes('index.d.ts'), 'the package holds its declarations');
+  assert.ok(readdirSync(join(modules, 'weft-server', 'dist')).includes('index.d.ts'), 'the package holds its declarations');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
