@@ -111,7 +111,7 @@ async function reloadSettings(command: ServeCommand, before: CommandSettings, an
     say(`SIGHUP: not reloaded, the old config and certificate stay: ${lines.length === 1 ? lines[0] : `\n${lines.join('\n')}`}`);
     return null;
   }
-  if (announce) {
+  if (announce && !next.settings.quiet) {
     const waiting = restartOnlyChanges(before.settings, next.settings);
     const note = waiting.length === 0 ? '' : ` (${waiting.join(', ')}: at the next start)`;
     say(`reloaded ${next.configFile ?? 'the settings'}${next.settings.tls ? ' and the certificate' : ''}${note}`);
