@@ -82,6 +82,12 @@ function printBanner(s: CommandSettings, host: string, port: number, extra = '')
   if (settings.open) openBrowser(localUrl(scheme, host, port), say);
 }
 
+/** `fn` run one call at a time: a SIGHUP during a reload waits for it (reloads are rare, the chain short). */
+function oneAtATime(fn: () => Promise<unknown>): () => void {
+  let last: Promise<unknown> = Promise.resolve();
+  return () => void (last = last.then(fn));
+}
+
 const waitingMessage = (connections: number, timeoutMs: number): string =>
   `shutting down: waiting for ${connections} connection${connections === 1 ? '' : 's'} (${Math.round(timeoutMs / 1000)} s; Ctrl-C again to force)`;
 
@@ -143,7 +149,7 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
   }
   if (!inWorker) printBanner(current, server.host, server.port);
 
-  const reload = async (): Promise<void> => {
+  const reload = oneAtATime(async (): Promise<void> => {
     const next = await reloadSettings(command, current, !inWorker);
     if (next === null) return;
     try {
@@ -154,7 +160,7 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
     } catch (err) {
       say(`SIGHUP: not reloaded, the old config and certificate stay: ${(err as Error).message}`);
     }
-  };
+  });
   const shutdown = (): void => {
     void drain(server, (n) => {
       if (inWorker) reportDraining(n);
@@ -170,7 +176,7 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
   };
 
   if (inWorker) {
-    onPrimaryRequests({ shutdown, force, reload: () => void reload() });
+    onPrimaryRequests({ shutdown, force, reload });
     return;
   }
   let stopping = false;
@@ -181,7 +187,7 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', () => void reload());
+  process.on('SIGHUP', reload);
 }
 
 /** The primary of --workers N: checks the settings, makes the demo's files once, supervises. */

@@ -129,9 +129,11 @@ export function runPrimary(options: PrimaryOptions): void {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // One reload at a time: workers hear of each in the order they were checked.
+  let reloading: Promise<void> = Promise.resolve();
   process.on('SIGHUP', () => {
-    void options.reload().then((ok) => {
-      if (!ok || stopping) return;
+    reloading = reloading.then(async () => {
+      if (!(await options.reload()) || stopping) return;
       for (const w of started.keys()) if (w.isConnected()) w.send(RELOAD_MESSAGE);
     });
   });
