@@ -1,13 +1,16 @@
 /**
  * HTTP hello world: weft's HTTP server (bench/servers/weft-http.mjs, built
- * dist/) against node:http (bench/servers/node-http.mjs), both answering
- * every GET with a 13-byte "Hello, World!". wrk on the load core drives two
- * scenarios:
+ * dist/) against node:http (bench/servers/node-http.mjs), all answering
+ * every GET with a 13-byte "Hello, World!", and against the ceiling: a
+ * raw-`net` responder (bench/servers/raw-net.mjs) that finds "\r\n\r\n" and
+ * writes a canned response with node:http's header set, one write per read.
+ * wrk on the load core drives two scenarios:
  *
- * - keep-alive: 50 connections, one request in flight each (target ≥ 1.3×);
- * - pipelined: 50 connections, 16 requests per write (target ≥ 5×), which
- *   rewards parsing and answering a batch of requests with one read and one
- *   write.
+ * - keep-alive: 50 connections, one request in flight each (targets ≥ 1.3×
+ *   node:http, ≥ 0.9× the raw-net ceiling);
+ * - pipelined: 50 connections, 16 requests per write (target ≥ 5×
+ *   node:http), which rewards parsing and answering a batch of requests
+ *   with one read and one write.
  *
  *   npm run build && node bench/http.mjs [--quick] [--runs 3] [--duration 10]
  *     [--warmup 2] [--quiet-wait 30] [--redo 2] [--connections 50] [--pipeline 16]
@@ -48,6 +51,7 @@ const standIn = options.values['stand-in'];
 requireCommand('wrk', 'install it with `apt-get install -y wrk`');
 
 const nodeHttp = { command: [process.execPath, join(BENCH_DIR, 'servers', 'node-http.mjs')] };
+const rawNet = { command: [process.execPath, join(BENCH_DIR, 'servers', 'raw-net.mjs')] };
 let subject;
 if (standIn) {
   console.warn("warning: --stand-in: node:http runs in weft's place; the ratios only show the harness's noise");
@@ -65,7 +69,7 @@ const scenarios = [
     key: 'keep-alive',
     measure: checkedWrkLoad({ connections, timeoutsFatal: false }),
     verify,
-    targets: standIn ? {} : { 'node:http': 1.3 },
+    targets: standIn ? {} : { 'node:http': 1.3, 'raw-net': 0.9 },
   },
   {
     name: `pipelined ×${pipeline}, ${connections} conns`,
@@ -78,9 +82,9 @@ const scenarios = [
 
 await runComparison({
   name: standIn ? 'http-stand-in' : 'http',
-  title: `${subject.name} vs node:http, "Hello, World!" over wrk -t1`,
+  title: `${subject.name} vs node:http and the raw-net ceiling, "Hello, World!" over wrk -t1`,
   unit: 'req/s',
-  servers: [subject, { name: 'node:http', spec: nodeHttp }],
+  servers: [subject, { name: 'node:http', spec: nodeHttp }, { name: 'raw-net', spec: rawNet }],
   scenarios,
   options,
   settings: { connections, pipeline, wrkThreads: 1, standIn },
