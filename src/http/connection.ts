@@ -198,6 +198,10 @@ class Session implements BodySource {
 /**
  * Serves one connection until it closes. Owns `state.conn` and closes it,
  * unless an upgrade handler takes it over.
+ *
+ * A request already buffered (pipelining) is parsed without a wait, and an
+ * exchange whose handler and response are synchronous (a body in memory)
+ * completes without one: the loop awaits only the socket, and what is async.
  */
 export async function serveConnection(state: ConnectionState, ctx: ConnectionContext): Promise<void> {
   const conn = state.conn;
@@ -206,15 +210,23 @@ export async function serveConnection(state: ConnectionState, ctx: ConnectionCon
     for (;;) {
       let head: RequestHead | null | undefined;
       try {
-        // A head already buffered (pipelining) is parsed without a wait.
         head = takeHead(session);
-        if (head === undefined) head = await readHead(session);
+        while (head === undefined) {
+          const ready = beforeRead(session);
+          if (ready === STOP) {
+            head = null;
+            break;
+          }
+          if (ready !== undefined) await ready;
+          head = afterRead(session, await conn.read());
+        }
       } catch (err) {
         await answerError(session.out, err, ctx);
         break;
       }
       if (head === null) break;
-      const outcome = await exchange(head, session);
+      const exchanged = exchange(head, session);
+      const outcome = exchanged instanceof Promise ? await exchanged : exchanged;
       if (outcome === 'upgraded') return;
       if (outcome === 'close' || ctx.stopping) break;
       const flushed = session.flushOrBatch();
@@ -263,41 +275,51 @@ function takeHead(session: Session): RequestHead | undefined {
   return undefined;
 }
 
+/** beforeRead(): the server is shutting down and no request has begun: end here. */
+const STOP = 'stop';
+
 /**
- * Waits for the next request head. Null at a clean EOF between requests (or
- * an idle connection at shutdown). Throws HTTPError for bad or slow input.
+ * Gets ready to wait for more of the next request head: with nothing of it
+ * buffered, the connection is idle (on the idle timeout, closable at
+ * shutdown) and holds no buffer. Returns the flush of what is buffered for
+ * the client when it must be waited for first, or STOP.
  */
-async function readHead(session: Session): Promise<RequestHead | null> {
+function beforeRead(session: Session): Promise<void> | undefined | typeof STOP {
   const { state, ctx, input, out } = session;
-  for (;;) {
-    // A partial head runs on the deadline takeHead set at its first byte.
-    if (input.length === 0) {
-      session.inHead = false; // only empty lines came (RFC 9112 §2.2)
-      if (!state.idle) {
-        state.idle = true;
-        state.idleSince = Date.now();
-      }
-      if (ctx.stopping) return null;
-      state.kind = 'idle';
-      state.deadline = ctx.clock.now + ctx.timeouts.idleTimeout;
+  // A partial head runs on the deadline takeHead set at its first byte.
+  if (input.length === 0) {
+    session.inHead = false; // only empty lines came (RFC 9112 §2.2)
+    if (!state.idle) {
+      state.idle = true;
+      state.idleSince = Date.now();
     }
-    const flushed = out.flush();
-    if (flushed !== undefined) await flushed;
-    if (input.length === 0) {
-      // Idle: hold no buffer while waiting, maybe for seconds, maybe for ever.
-      out.release();
-      input.release();
-    }
-    const chunk = await state.conn.read();
-    if (chunk.length === 0) {
-      state.deadline = 0;
-      if (input.length === 0) return null;
-      throw new HTTPError(400, 'incomplete request head', { close: true });
-    }
-    input.append(chunk);
-    const head = takeHead(session);
-    if (head !== undefined) return head;
+    if (ctx.stopping) return STOP;
+    state.kind = 'idle';
+    state.deadline = ctx.clock.now + ctx.timeouts.idleTimeout;
   }
+  const flushed = out.flush();
+  if (input.length === 0) {
+    // Idle: hold no buffer while waiting, maybe for seconds, maybe for ever.
+    // (A flush the kernel did not take at once left the buffer to the socket.)
+    out.release();
+    input.release();
+  }
+  return flushed;
+}
+
+/**
+ * Takes in what a read brought: the next request head if it is complete
+ * now, undefined when more is needed, null at a clean EOF between requests.
+ * Throws HTTPError for bad input or a head cut by EOF.
+ */
+function afterRead(session: Session, chunk: Buffer): RequestHead | null | undefined {
+  if (chunk.length === 0) {
+    session.state.deadline = 0;
+    if (session.input.length === 0) return null;
+    throw new HTTPError(400, 'incomplete request head', { close: true });
+  }
+  session.input.append(chunk);
+  return takeHead(session);
 }
 
 function headTooLarge(input: DynBuf, limits: HTTPLimits): HTTPError {
@@ -334,9 +356,22 @@ function checkHeadSoFar(input: DynBuf, from: number, limits: HTTPLimits): void {
 /** After an exchange: keep the connection, close it, or leave it to an upgrade handler. */
 type Outcome = 'keep' | 'close' | 'upgraded';
 
-/** One request/response exchange. */
-async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
-  const { state, ctx, out, progress } = session;
+/** What an exchange needs from one step to the next. */
+type Exchange = {
+  readonly head: RequestHead;
+  readonly session: Session;
+  readonly body: RequestBody;
+  /** performance.now() when the head was complete, for the access log (0 without one). */
+  readonly started: number;
+};
+
+/**
+ * One request/response exchange: the request body, the handler, the
+ * response. Synchronous while the handler and the response are (a body in
+ * memory): a promise only once something must be waited for.
+ */
+function exchange(head: RequestHead, session: Session): Outcome | Promise<Outcome> {
+  const { state, ctx, progress } = session;
   const req = head.req;
   const started = ctx.onResponse !== null ? performance.now() : 0;
   // RFC 9110 §10.1.1: once body bytes are here, a 100 is not needed.
@@ -355,85 +390,134 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
           ? lengthBody(session, head.bodyLength, ctx.limits)
           : chunkedBody(session, ctx.limits);
   } catch (err) {
-    await answerError(out, err, ctx);
-    return 'close';
+    return answerError(session.out, err, ctx).then(() => 'close' as const);
   }
+  const x: Exchange = { head, session, body, started };
 
+  if (req.method === 'CONNECT' && !ctx.allowConnect) return respond(x, errorResponse(ctx, new HTTPError(501), req), true);
+  let res: HTTPRes | Promise<HTTPRes>;
+  try {
+    res = ctx.handler(req, body);
+  } catch (err) {
+    return handlerFailed(x, err);
+  }
+  return res instanceof Promise ? awaitHandler(x, res) : respond(x, res, head.close);
+}
+
+async function awaitHandler(x: Exchange, pending: Promise<HTTPRes>): Promise<Outcome> {
   let res: HTTPRes;
-  let close = head.close;
-  if (req.method === 'CONNECT' && !ctx.allowConnect) {
-    res = errorResponse(ctx, new HTTPError(501), req);
-    close = true;
-  } else {
-    try {
-      const r = ctx.handler(req, body);
-      res = r instanceof Promise ? await r : r;
-    } catch (err) {
-      const fault = clientFault(err, body);
-      if (state.conn.closed || (fault instanceof Error && !(fault instanceof HTTPError))) return 'close';
-      if (fault === null) ctx.onError(err, req);
-      res = errorResponse(ctx, fault ?? err, req);
-      if (fault instanceof HTTPError && fault.close === true) close = true;
-    }
+  try {
+    res = await pending;
+  } catch (err) {
+    return handlerFailed(x, err);
   }
+  return respond(x, res, x.head.close);
+}
 
+/** The handler threw: the client's fault gets its status, the application's a 500 (and onError). */
+function handlerFailed(x: Exchange, err: unknown): Outcome | Promise<Outcome> {
+  const { session, body } = x;
+  const { ctx, state } = session;
+  const req = x.head.req;
+  const fault = clientFault(err, body);
+  if (state.conn.closed || (fault instanceof Error && !(fault instanceof HTTPError))) return 'close';
+  if (fault === null) ctx.onError(err, req);
+  const close = x.head.close || (fault instanceof HTTPError && fault.close === true);
+  return respond(x, errorResponse(ctx, fault ?? err, req), close);
+}
+
+/** Writes the response; then hands the connection over (an upgrade), or readies it for the next request. */
+function respond(x: Exchange, res: HTTPRes, close: boolean): Outcome | Promise<Outcome> {
+  const { session, body } = x;
+  const { ctx, out, progress } = session;
+  const req = x.head.req;
   // The request body must be consumed before the next request can be parsed.
   // A body the response itself streams (an echo) may still be read; one it
   // will not read is drained afterwards if small enough.
   if (body.broken || ctx.stopping) close = true;
-  else if (!body.finished && !streams(res) && (session.continuePending || head.bodyLength > ctx.limits.maxDrainSize)) {
+  else if (!body.finished && !streams(res) && (session.continuePending || x.head.bodyLength > ctx.limits.maxDrainSize)) {
     close = true;
   }
 
-  let upgrade =
+  const upgrade =
     res.upgrade !== undefined &&
     (res.code === 101 || (req.method === 'CONNECT' && res.code >= 200 && res.code < 300));
   const opts: WriteOptions = { method: req.method, version: req.version, close, server: ctx.server, progress };
-  let written: WriteResult | null = null;
+  let written: WriteResult | Promise<WriteResult>;
   try {
-    const w = writeResponse(out, res, opts);
-    written = w instanceof Promise ? await w : w;
+    written = writeResponse(out, res, opts);
   } catch (err) {
-    const fault = clientFault(err, body);
-    const cut = state.conn.closed || !(err instanceof ResponseError && err.beforeHead) || (fault !== null && !(fault instanceof HTTPError));
-    if (cut) {
-      // Part of the response is out (or the peer is gone): its framing
-      // cannot be finished honestly, so the connection ends here. A clean
-      // close (not a reset, which could destroy what was sent) after an
-      // incomplete body tells the client the response was cut.
-      if (fault === null && !state.conn.closed) ctx.onError(err, req);
-      logResponse(ctx, req, res.code, progress.bytes, started, true);
-      return 'close';
-    }
-    // Nothing of the response was written: answer the error instead.
-    if (fault === null) ctx.onError(err, req);
-    res = errorResponse(ctx, fault ?? err, req);
-    upgrade = false;
-    opts.close = true;
-    written = await writeResponse(out, res, opts);
+    return writeFailed(x, res, opts, err);
   }
-  logResponse(ctx, req, res.code, written.bytes, started, false);
+  if (written instanceof Promise) return awaitWrite(x, res, opts, written, upgrade);
+  return afterResponse(x, res, written, upgrade);
+}
 
-  if (upgrade) {
-    await out.flush();
-    state.upgraded = true;
-    state.deadline = 0;
-    try {
-      await res.upgrade!(state.conn, session.input, ctx.shutdown);
-    } catch (err) {
-      // The handler owned the connection and failed: do not leak the socket.
-      ctx.onError(err, req);
-      state.conn.close();
-    }
-    return 'upgraded';
+async function awaitWrite(x: Exchange, res: HTTPRes, opts: WriteOptions, pending: Promise<WriteResult>, upgrade: boolean): Promise<Outcome> {
+  let written: WriteResult;
+  try {
+    written = await pending;
+  } catch (err) {
+    return writeFailed(x, res, opts, err);
   }
+  return afterResponse(x, res, written, upgrade);
+}
+
+/**
+ * Writing the response failed. Once part of it is out (or the peer is
+ * gone), its framing cannot be finished honestly, so the connection ends
+ * here: a clean close (not a reset, which could destroy what was sent)
+ * after an incomplete body tells the client the response was cut. When
+ * nothing was written, the error is answered instead.
+ */
+async function writeFailed(x: Exchange, res: HTTPRes, opts: WriteOptions, err: unknown): Promise<Outcome> {
+  const { session, body } = x;
+  const { ctx, state, out, progress } = session;
+  const req = x.head.req;
+  const fault = clientFault(err, body);
+  const cut = state.conn.closed || !(err instanceof ResponseError && err.beforeHead) || (fault !== null && !(fault instanceof HTTPError));
+  if (cut) {
+    if (fault === null && !state.conn.closed) ctx.onError(err, req);
+    logResponse(ctx, req, res.code, progress.bytes, x.started, true);
+    return 'close';
+  }
+  if (fault === null) ctx.onError(err, req);
+  const answer = errorResponse(ctx, fault ?? err, req);
+  opts.close = true;
+  const written = await writeResponse(out, answer, opts);
+  return afterResponse(x, answer, written, false);
+}
+
+/** The response is written: log it, then hand over (an upgrade), close, or drain what is left of the body. */
+function afterResponse(x: Exchange, res: HTTPRes, written: WriteResult, upgrade: boolean): Outcome | Promise<Outcome> {
+  const { session, body } = x;
+  const { ctx } = session;
+  logResponse(ctx, x.head.req, res.code, written.bytes, x.started, false);
+  if (upgrade) return handOver(x, res);
   if (written.close) return 'close';
   if (!body.finished) {
     // No 100 was sent: the client may be waiting for one, or sending anyway.
     if (session.continuePending) return 'close';
-    if (!(await body.drain(ctx.limits.maxDrainSize))) return 'close';
+    return body.drain(ctx.limits.maxDrainSize).then((drained) => (drained ? 'keep' : 'close'));
   }
   return 'keep';
+}
+
+/** Gives the connection to the response's upgrade handler, which owns it from now on. */
+async function handOver(x: Exchange, res: HTTPRes): Promise<Outcome> {
+  const { session } = x;
+  const { state, ctx, out } = session;
+  await out.flush();
+  state.upgraded = true;
+  state.deadline = 0;
+  try {
+    await res.upgrade!(state.conn, session.input, ctx.shutdown);
+  } catch (err) {
+    // The handler owned the connection and failed: do not leak the socket.
+    ctx.onError(err, x.head.req);
+    state.conn.close();
+  }
+  return 'upgraded';
 }
 
 /** True when the response body is produced as it is written, so it may read the request body. */

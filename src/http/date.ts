@@ -4,11 +4,14 @@
  */
 
 let cachedDate = '';
+/** `Date: <cachedDate>\r\n`, the field line every response carries, as bytes. */
+let cachedDateLine: Buffer = Buffer.alloc(0);
 let refresher: NodeJS.Timeout | null = null;
 
 function refreshDate(): void {
   const now = Date.now();
   cachedDate = new Date(now).toUTCString();
+  cachedDateLine = Buffer.from(`Date: ${cachedDate}\r\n`, 'latin1');
   // Wake just after the next second boundary. Unref'd: it never keeps the
   // process alive, and it is the only timer this module owns.
   refresher = setTimeout(refreshDate, 1000 - (now % 1000) + 1);
@@ -22,6 +25,12 @@ function refreshDate(): void {
 export function httpDateNow(): string {
   if (refresher === null) refreshDate();
   return cachedDate;
+}
+
+/** The Date field line of a response sent now (`Date: ...\r\n`), refreshed with httpDateNow(). */
+export function httpDateLine(): Buffer {
+  if (refresher === null) refreshDate();
+  return cachedDateLine;
 }
 
 /** Formats a time (ms since epoch, or a Date) as an IMF-fixdate. */

@@ -17,8 +17,13 @@ export class FieldList {
   }
 
   add(name: string, value: string): void {
+    this.addLowered(name, name.toLowerCase(), value);
+  }
+
+  /** add() for a name whose lower-cased form is known already. */
+  addLowered(name: string, key: string, value: string): void {
     this.names.push(name);
-    this.keys.push(name.toLowerCase());
+    this.keys.push(key);
     this.values.push(value);
   }
 

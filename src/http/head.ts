@@ -70,15 +70,18 @@ export function parseRequestHead(
   const sp2 = sp1 < 0 ? -1 : head.indexOf(' ', sp1 + 1);
   if (sp1 <= 0 || sp2 < 0 || sp2 > eol) throw bad('malformed request line');
   if (sp1 > limits.maxMethodLength) throw methodTooLong();
-  const method = head.slice(0, sp1);
+  let method = standardMethod(head, sp1);
+  if (method === undefined) {
+    method = head.slice(0, sp1);
+    if (!TOKEN.test(method)) throw bad('malformed request line');
+  }
   const target = head.slice(sp1 + 1, sp2);
-  const versionText = head.slice(sp2 + 1, eol);
-  if (!TOKEN.test(method) || !TARGET.test(target)) throw bad('malformed request line');
+  if (!TARGET.test(target)) throw bad('malformed request line');
   let version: HTTPVersion;
-  if (versionText === 'HTTP/1.1') version = '1.1';
-  else if (versionText === 'HTTP/1.0') version = '1.0';
+  if (eol === sp2 + 9 && head.startsWith('HTTP/1.1', sp2 + 1)) version = '1.1';
+  else if (eol === sp2 + 9 && head.startsWith('HTTP/1.0', sp2 + 1)) version = '1.0';
   else {
-    const v = VERSION.exec(versionText);
+    const v = VERSION.exec(head.slice(sp2 + 1, eol));
     if (v === null) throw bad('malformed request line');
     // RFC 9110 §2.5: a higher minor version is processed as the highest we implement.
     if (v[1] !== '1') throw new HTTPError(505, undefined, { close: true });
@@ -98,7 +101,7 @@ export function parseRequestHead(
     let next = head.indexOf('\r\n', pos);
     if (next < 0) next = head.length;
     if (headers.length >= limits.maxHeaderCount) throw new HTTPError(431, 'too many header fields', { close: true });
-    const key = parseFieldLine(head.slice(pos, next), headers);
+    const key = parseField(head, pos, next, headers);
     const value = headers.values[headers.length - 1]!;
     switch (key) {
       case 'host':
@@ -207,19 +210,105 @@ function validHost(pattern: RegExp, text: string): boolean {
  * Returns the lower-cased name. Shared with chunked trailers.
  */
 export function parseFieldLine(line: string, fields: FieldList): string {
-  const colon = line.indexOf(':');
+  return parseField(line, 0, line.length, fields);
+}
+
+/** parseFieldLine() for the line at [start, end) of `text`, without cutting it out first. */
+function parseField(text: string, start: number, end: number, fields: FieldList): string {
+  const colon = text.indexOf(':', start);
   // An obs-fold line starts with SP/HTAB, which fails the token test too.
-  if (colon <= 0) throw bad('malformed field line');
-  const name = line.slice(0, colon);
-  if (!TOKEN.test(name)) throw bad('invalid field name');
-  let start = colon + 1;
-  let end = line.length;
-  while (start < end && isOWS(line.charCodeAt(start))) start++;
-  while (end > start && isOWS(line.charCodeAt(end - 1))) end--;
-  const value = start === 0 && end === line.length ? line : line.slice(start, end);
+  if (colon <= start || colon >= end) throw bad('malformed field line');
+  let raw: string;
+  let key: string;
+  const known = knownField(text, start, colon - start);
+  if (known !== undefined) {
+    raw = known[0];
+    key = known[1];
+  } else {
+    raw = text.slice(start, colon);
+    if (!TOKEN.test(raw)) throw bad('invalid field name');
+    key = raw.toLowerCase();
+  }
+  let from = colon + 1;
+  let to = end;
+  while (from < to && isOWS(text.charCodeAt(from))) from++;
+  while (to > from && isOWS(text.charCodeAt(to - 1))) to--;
+  const value = text.slice(from, to);
   if (BAD_VALUE_CHAR.test(value)) throw bad('invalid character in field value');
-  fields.add(name, value);
-  return fields.keys[fields.length - 1]!;
+  fields.addLowered(raw, key, value);
+  return key;
+}
+
+/**
+ * Field names clients send on most requests, as they spell them, with their
+ * lower-cased form, by length: a known name is recognised in place (no
+ * slice, no hashing), needs neither the token check nor lower-casing, and
+ * its key is the same string every time.
+ */
+const KNOWN_FIELDS: (readonly [string, string])[][] = [];
+for (const name of [
+  'Host',
+  'User-Agent',
+  'Accept',
+  'Accept-Encoding',
+  'Accept-Language',
+  'Connection',
+  'Content-Length',
+  'Content-Type',
+  'Cookie',
+  'Referer',
+  'Origin',
+  'Cache-Control',
+  'Pragma',
+  'Upgrade',
+  'Upgrade-Insecure-Requests',
+  'If-None-Match',
+  'If-Modified-Since',
+  'If-Match',
+  'If-Unmodified-Since',
+  'If-Range',
+  'Range',
+  'Authorization',
+  'Transfer-Encoding',
+  'Expect',
+  'Sec-Fetch-Dest',
+  'Sec-Fetch-Mode',
+  'Sec-Fetch-Site',
+  'Sec-Fetch-User',
+  'Sec-WebSocket-Key',
+  'Sec-WebSocket-Version',
+  'Sec-WebSocket-Extensions',
+  'Sec-WebSocket-Protocol',
+  'Priority',
+]) {
+  const lower = name.toLowerCase();
+  (KNOWN_FIELDS[name.length] ??= []).push([name, lower], [lower, lower]);
+}
+
+/** The [name, lower-cased name] of a known field name of `length` characters at `start` of `text`. */
+function knownField(text: string, start: number, length: number): readonly [string, string] | undefined {
+  const candidates = KNOWN_FIELDS[length];
+  if (candidates === undefined) return undefined;
+  for (const c of candidates) if (text.startsWith(c[0], start)) return c;
+  return undefined;
+}
+
+/** The method as the same constant string every time, for the standard ones (no slice, no token check). */
+function standardMethod(head: string, length: number): string | undefined {
+  switch (length) {
+    case 3:
+      return head.startsWith('GET') ? 'GET' : head.startsWith('PUT') ? 'PUT' : undefined;
+    case 4:
+      return head.startsWith('HEAD') ? 'HEAD' : head.startsWith('POST') ? 'POST' : undefined;
+    case 5:
+      return head.startsWith('PATCH') ? 'PATCH' : head.startsWith('TRACE') ? 'TRACE' : undefined;
+    case 6:
+      return head.startsWith('DELETE') ? 'DELETE' : undefined;
+    case 7:
+      return head.startsWith('OPTIONS') ? 'OPTIONS' : head.startsWith('CONNECT') ? 'CONNECT' : undefined;
+    default:
+      return undefined;
+  }
 }
 
 const isOWS = (c: number): boolean => c === 0x20 || c === 0x09;

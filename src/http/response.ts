@@ -10,9 +10,9 @@
  * and what lets body readers reuse their buffers.
  */
 import type { BufWriter } from '../net/bufwriter.js';
-import { httpDateNow } from './date.js';
+import { httpDateLine } from './date.js';
 import { STATUS_TEXT } from './errors.js';
-import type { BodyReader, HTTPRes, HTTPVersion, ResponseHeaders } from './types.js';
+import type { BodyReader, HeaderValue, HTTPRes, HTTPVersion, ResponseHeaders } from './types.js';
 
 /** Chunks up to this size are copied into the write buffer; larger ones are sent as they are. */
 const COPY_THRESHOLD = 16 * 1024;
@@ -90,55 +90,208 @@ export type WriteResult = {
   close: boolean;
 };
 
-const statusLines: string[] = [];
-function statusLine(code: number): string {
-  let s = statusLines[code];
-  if (s === undefined) {
-    s = `HTTP/1.1 ${code} ${STATUS_TEXT[code] ?? 'Unknown'}\r\n`;
-    if (code < 1000) statusLines[code] = s;
+/** Status lines by code, as bytes. */
+const statusLines: Buffer[] = [];
+function statusLine(code: number): Buffer {
+  let line = statusLines[code];
+  if (line === undefined) {
+    line = Buffer.from(`HTTP/1.1 ${code} ${STATUS_TEXT[code] ?? 'Unknown'}\r\n`, 'latin1');
+    if (code < 1000) statusLines[code] = line;
   }
-  return s;
+  return line;
+}
+
+const CRLF = Buffer.from('\r\n');
+const CONTENT_LENGTH = Buffer.from('Content-Length: ');
+const CHUNKED = Buffer.from('Transfer-Encoding: chunked\r\n');
+const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n');
+const CONNECTION_KEEP_ALIVE = Buffer.from('Connection: keep-alive\r\n');
+const CONNECTION_UPGRADE = Buffer.from('Connection: Upgrade\r\n');
+
+/** `Server: <name>\r\n` for the last server name asked for: a server sends the same one every time. */
+let serverLine = { name: '', bytes: Buffer.alloc(0) };
+function serverField(name: string): Buffer {
+  if (serverLine.name !== name) serverLine = { name, bytes: Buffer.from(`Server: ${name}\r\n`, 'latin1') };
+  return serverLine.bytes;
 }
 
 /**
- * Serialises the app's header fields, skipping the ones weft owns: framing
- * (Content-Length, Transfer-Encoding), Connection, and Date/Server when the
- * app leaves them out. Returns flags about what the app set.
+ * Status line, Date and Server of the usual response, in one piece per
+ * status code: rebuilt when the date line or the server name changes (once
+ * a second), so that most heads start with one copy.
  */
-function appHeaders(headers: ResponseHeaders | undefined): { text: string; close: boolean; date: boolean; server: boolean } {
-  let text = '';
-  let close = false;
-  let date = false;
-  let server = false;
-  if (headers === undefined) return { text, close, date, server };
-  for (const name in headers) {
-    const v = headers[name]!;
-    // Only names of these lengths can be special: avoid lower-casing every name.
-    const n = name.length;
-    if (n === 4 || n === 6 || n === 10 || n === 14 || n === 17) {
-      const key = name.toLowerCase();
-      if (key === 'content-length' || key === 'transfer-encoding') continue;
-      if (key === 'connection') {
-        if (String(v).toLowerCase().split(',').some((t) => t.trim() === 'close')) close = true;
-        continue;
-      }
-      if (key === 'date') date = true;
-      else if (key === 'server') server = true;
+let usualStarts: { date: Buffer; server: string | null; byCode: Buffer[] } = { date: Buffer.alloc(0), server: null, byCode: [] };
+function usualStart(code: number, server: string | null): Buffer {
+  const date = httpDateLine();
+  if (usualStarts.date !== date || usualStarts.server !== server) usualStarts = { date, server, byCode: [] };
+  let start = usualStarts.byCode[code];
+  if (start === undefined) {
+    const parts = [statusLine(code), date];
+    if (server !== null) parts.push(serverField(server));
+    start = Buffer.concat(parts);
+    if (code < 1000) usualStarts.byCode[code] = start;
+  }
+  return start;
+}
+
+/**
+ * Field lines already serialised, by name: the last value sent under each
+ * name and the bytes of its line. Applications send the same few fields
+ * again and again; a hit costs a map lookup and a copy, no validation and
+ * no string building. Bounded like the sets above.
+ */
+const fieldLines = new Map<string, { value: string; bytes: Buffer }>();
+
+/** Appends the field line(s) of one application header, validated. */
+function pushField(out: BufWriter, name: string, v: HeaderValue): void {
+  if (typeof v === 'string') {
+    const known = fieldLines.get(name);
+    if (known !== undefined && known.value === v) {
+      out.push(known.bytes);
+      return;
     }
-    if (typeof v === 'string') {
-      validateHeader(name, v);
-      text += `${name}: ${v}\r\n`;
-    } else if (typeof v === 'number') {
-      validateHeader(name, '');
-      text += `${name}: ${v}\r\n`;
-    } else {
-      for (const item of v) {
-        validateHeader(name, item);
-        text += `${name}: ${item}\r\n`;
-      }
+    validateHeader(name, v);
+    if (v.length > 256) {
+      out.pushLatin1(`${name}: ${v}\r\n`);
+      return;
+    }
+    const bytes = Buffer.from(`${name}: ${v}\r\n`, 'latin1');
+    if (fieldLines.size >= MAX_REMEMBERED) fieldLines.clear();
+    fieldLines.set(name, { value: v, bytes });
+    out.push(bytes);
+  } else if (typeof v === 'number') {
+    validateHeader(name, '');
+    out.pushLatin1(`${name}: ${v}\r\n`);
+  } else {
+    for (const item of v) {
+      validateHeader(name, item);
+      out.pushLatin1(`${name}: ${item}\r\n`);
     }
   }
-  return { text, close, date, server };
+}
+
+/** What the fields an application set say about the head weft adds around them. */
+type FieldFlags = {
+  /** Connection: close was among them. */
+  close: boolean;
+  /** They have their own Date... */
+  date: boolean;
+  /** ...and Server. */
+  server: boolean;
+};
+
+const NO_FLAGS: FieldFlags = { close: false, date: false, server: false };
+
+/**
+ * The names weft owns or watches, found without lower-casing every name:
+ * only names of these lengths can be one of them.
+ */
+function special(name: string): string | null {
+  const n = name.length;
+  if (n !== 4 && n !== 6 && n !== 10 && n !== 14 && n !== 17) return null;
+  const key = name.toLowerCase();
+  return key === 'content-length' || key === 'transfer-encoding' || key === 'connection' || key === 'date' || key === 'server'
+    ? key
+    : null;
+}
+
+function closesConnection(v: HeaderValue): boolean {
+  return String(v).toLowerCase().split(',').some((t) => t.trim() === 'close');
+}
+
+/** The flags of an application's fields (framing fields are skipped when they are written). */
+function fieldFlags(headers: ResponseHeaders): FieldFlags {
+  let flags = NO_FLAGS;
+  for (const name in headers) {
+    const key = special(name);
+    if (key === null || key === 'content-length' || key === 'transfer-encoding') continue;
+    if (flags === NO_FLAGS) flags = { ...NO_FLAGS };
+    if (key === 'connection') flags.close ||= closesConnection(headers[name]!);
+    else if (key === 'date') flags.date = true;
+    else flags.server = true;
+  }
+  return flags;
+}
+
+/** Appends the application's fields, without the ones weft owns (framing, Connection). */
+function pushFields(out: BufWriter, headers: ResponseHeaders): void {
+  for (const name in headers) {
+    const key = special(name);
+    if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection') continue;
+    pushField(out, name, headers[name]!);
+  }
+}
+
+/**
+ * A header record serialised once, for responses that send the same fields
+ * over and over (a cached file); see HTTPRes.prepared.
+ */
+export type PreparedHeaders = {
+  readonly names: readonly string[];
+  readonly values: readonly HeaderValue[];
+  /** The field lines, weft's own fields left out, as writeResponse would write them. */
+  readonly bytes: Buffer;
+  readonly flags: FieldFlags;
+};
+
+/** Serialises `headers` for HTTPRes.prepared. Throws ResponseError for an invalid field. */
+export function prepareHeaders(headers: ResponseHeaders): PreparedHeaders {
+  const names = Object.keys(headers);
+  let text = '';
+  for (const name of names) {
+    const key = special(name);
+    if (key === 'content-length' || key === 'transfer-encoding' || key === 'connection') continue;
+    const v = headers[name]!;
+    for (const item of typeof v === 'object' ? v : [v]) {
+      validateHeader(name, typeof item === 'number' ? '' : item);
+      text += `${name}: ${item}\r\n`;
+    }
+  }
+  return { names, values: names.map((n) => headers[n]!), bytes: Buffer.from(text, 'latin1'), flags: fieldFlags(headers) };
+}
+
+/** True when `headers` holds exactly the fields `prepared` was made from, in the same order. */
+function stillPrepared(headers: ResponseHeaders, prepared: PreparedHeaders): boolean {
+  const { names, values } = prepared;
+  let i = 0;
+  for (const name in headers) {
+    if (name !== names[i] || headers[name] !== values[i]) return false;
+    i++;
+  }
+  return i === names.length;
+}
+
+/**
+ * Appends the status line, Date, Server and the application's fields; the
+ * caller adds the framing fields and the final CRLF. Returns whether the
+ * connection closes after this response. On an invalid field nothing stays
+ * appended (the ResponseError says so with `beforeHead`).
+ */
+function pushHeadStart(out: BufWriter, res: HTTPRes, opts: WriteOptions): boolean {
+  const code = res.code;
+  if (!Number.isInteger(code) || code < 100 || code > 999) throw new ResponseError(`invalid status code ${code}`, true);
+  const headers = res.headers;
+  const prepared = res.prepared;
+  const ready = prepared !== undefined && headers !== undefined && stillPrepared(headers, prepared) ? prepared : null;
+  const flags = ready !== null ? ready.flags : headers === undefined ? NO_FLAGS : fieldFlags(headers);
+  const mark = out.buffered;
+  if (!flags.date && !flags.server) {
+    out.push(usualStart(code, opts.server));
+  } else {
+    out.push(statusLine(code));
+    if (!flags.date) out.push(httpDateLine());
+    if (!flags.server && opts.server !== null) out.push(serverField(opts.server));
+  }
+  if (ready !== null) out.push(ready.bytes);
+  else if (headers !== undefined) {
+    try {
+      pushFields(out, headers);
+    } catch (err) {
+      out.rewind(mark);
+      throw err;
+    }
+  }
+  return opts.close || flags.close;
 }
 
 /**
@@ -159,41 +312,41 @@ export function writeResponse(out: BufWriter, res: HTTPRes, opts: WriteOptions):
   return writeStreamed(out, res, body, opts);
 }
 
-/** Status line, Date, Server and the application's fields; framing comes after. */
-function headStart(res: HTTPRes, opts: WriteOptions): { head: string; close: boolean } {
-  const code = res.code;
-  if (!Number.isInteger(code) || code < 100 || code > 999) throw new ResponseError(`invalid status code ${code}`, true);
-  const app = appHeaders(res.headers);
-  let head = statusLine(code);
-  if (!app.date) head += `Date: ${httpDateNow()}\r\n`;
-  if (!app.server && opts.server !== null) head += `Server: ${opts.server}\r\n`;
-  return { head: head + app.text, close: opts.close || app.close };
-}
-
 const hasNoBody = (code: number, method: string): boolean =>
   method === 'HEAD' || code < 200 || code === 204 || code === 304;
 
+/** Appends `Content-Length: n`. */
+function pushLength(out: BufWriter, length: number): void {
+  out.push(CONTENT_LENGTH);
+  out.pushDecimal(length);
+  out.pushCRLF();
+}
+
 /** HEAD announces the length GET would have sent; 1xx, 204 and 304 carry none. */
-function lengthField(code: number, method: string, length: number): string {
-  if (!hasNoBody(code, method)) return `Content-Length: ${length}\r\n`;
-  return method === 'HEAD' && length >= 0 && code >= 200 && code !== 204 && code !== 304 ? `Content-Length: ${length}\r\n` : '';
+function pushLengthField(out: BufWriter, code: number, method: string, length: number): void {
+  if (!hasNoBody(code, method) || (method === 'HEAD' && length >= 0 && code >= 200 && code !== 204 && code !== 304)) {
+    pushLength(out, length);
+  }
+}
+
+/** Appends the Connection field (if any) and the empty line that ends the head. */
+function pushHeadEnd(out: BufWriter, close: boolean, version: HTTPVersion, code: number): void {
+  if (code === 101) out.push(CONNECTION_UPGRADE);
+  else if (close) out.push(CONNECTION_CLOSE);
+  else if (version === '1.0') out.push(CONNECTION_KEEP_ALIVE);
+  out.pushCRLF();
 }
 
 function writeInMemory(out: BufWriter, res: HTTPRes, bytes: Buffer | null, opts: WriteOptions): WriteResult {
-  const { head, close } = headStart(res, opts);
+  const close = pushHeadStart(out, res, opts);
   const length = bytes === null ? 0 : bytes.length;
-  out.pushLatin1(head + lengthField(res.code, opts.method, length) + connectionHeader(close, opts.version, res.code) + '\r\n');
+  pushLengthField(out, res.code, opts.method, length);
+  pushHeadEnd(out, close, opts.version, res.code);
   opts.progress.headSent = true;
   if (bytes === null || hasNoBody(res.code, opts.method)) return { bytes: 0, close };
   out.push(bytes);
   opts.progress.bytes = length;
   return { bytes: length, close };
-}
-
-/** Pushes the head of a response: from here on, nothing else may be sent before it ends. */
-function pushHead(out: BufWriter, text: string, opts: WriteOptions): void {
-  out.pushLatin1(text);
-  opts.progress.headSent = true;
 }
 
 async function writeStreamed(out: BufWriter, res: HTTPRes, body: BodyReader, opts: WriteOptions): Promise<WriteResult> {
@@ -236,19 +389,22 @@ function nextChunk(body: BodyReader, out: BufWriter): Promise<Buffer> {
 
 async function writeHeadAndBody(out: BufWriter, res: HTTPRes, body: BodyReader, opts: WriteOptions): Promise<WriteResult> {
   const code = res.code;
-  const start = headStart(res, opts);
-  const head = start.head;
-  let close = start.close;
   const length = body.bytes !== undefined ? body.bytes.length : body.length;
 
   if (hasNoBody(code, opts.method)) {
-    pushHead(out, head + lengthField(code, opts.method, length) + connectionHeader(close, opts.version, code) + '\r\n', opts);
+    const close = pushHeadStart(out, res, opts);
+    pushLengthField(out, code, opts.method, length);
+    pushHeadEnd(out, close, opts.version, code);
+    opts.progress.headSent = true;
     return { bytes: 0, close };
   }
 
   const bytes = body.bytes;
   if (bytes !== undefined) {
-    pushHead(out, head + `Content-Length: ${bytes.length}\r\n` + connectionHeader(close, opts.version, code) + '\r\n', opts);
+    const close = pushHeadStart(out, res, opts);
+    pushLength(out, bytes.length);
+    pushHeadEnd(out, close, opts.version, code);
+    opts.progress.headSent = true;
     if (bytes.length <= COPY_THRESHOLD) out.push(bytes);
     else await out.flushWith(bytes);
     opts.progress.bytes = bytes.length;
@@ -256,16 +412,23 @@ async function writeHeadAndBody(out: BufWriter, res: HTTPRes, body: BodyReader, 
   }
 
   // A streamed body. Read the first chunk before committing to a head, so a
-  // body that fails at once still becomes a clean 500.
+  // body that fails at once still becomes a clean 500. The head is checked
+  // first, so that an invalid field fails before the body is read.
+  const mark = out.buffered;
+  let close = pushHeadStart(out, res, opts);
+  out.rewind(mark);
   let chunk: Buffer;
   try {
     chunk = length === 0 ? Buffer.alloc(0) : await nextChunk(body, out);
   } catch (err) {
     throw new ResponseError('response body failed', true, { cause: err });
   }
+  close = pushHeadStart(out, res, opts);
 
   if (length >= 0) {
-    pushHead(out, head + `Content-Length: ${length}\r\n` + connectionHeader(close, opts.version, code) + '\r\n', opts);
+    pushLength(out, length);
+    pushHeadEnd(out, close, opts.version, code);
+    opts.progress.headSent = true;
     let sent = 0;
     while (chunk.length > 0) {
       sent += chunk.length;
@@ -282,7 +445,8 @@ async function writeHeadAndBody(out: BufWriter, res: HTTPRes, body: BodyReader, 
   if (opts.version === '1.0') {
     // No chunked coding in HTTP/1.0: the end of the body is the end of the connection.
     close = true;
-    pushHead(out, head + connectionHeader(close, opts.version, code) + '\r\n', opts);
+    pushHeadEnd(out, close, opts.version, code);
+    opts.progress.headSent = true;
     let sent = 0;
     for (; chunk.length > 0; chunk = await nextChunk(body, out)) {
       sent += chunk.length;
@@ -293,20 +457,22 @@ async function writeHeadAndBody(out: BufWriter, res: HTTPRes, body: BodyReader, 
     return { bytes: sent, close };
   }
 
-  pushHead(out, head + 'Transfer-Encoding: chunked\r\n' + connectionHeader(close, opts.version, code) + '\r\n', opts);
+  out.push(CHUNKED);
+  pushHeadEnd(out, close, opts.version, code);
+  opts.progress.headSent = true;
   let sent = 0;
   for (; chunk.length > 0; chunk = await nextChunk(body, out)) {
     sent += chunk.length;
-      opts.progress.bytes = sent;
+    opts.progress.bytes = sent;
     out.pushLatin1(`${chunk.length.toString(16)}\r\n`);
     if (chunk.length <= COPY_THRESHOLD) {
       out.push(chunk);
-      out.pushLatin1('\r\n');
+      out.push(CRLF);
       // Streamed data is sent as it is produced, not held for the next chunk.
       await out.flush();
     } else {
       await out.flushWith(chunk);
-      out.pushLatin1('\r\n');
+      out.push(CRLF);
     }
   }
   out.pushLatin1('0\r\n\r\n');
@@ -320,10 +486,4 @@ function writeData(out: BufWriter, chunk: Buffer): Promise<void> | undefined {
     return out.buffered >= out.limit ? out.flush() : undefined;
   }
   return out.flushWith(chunk);
-}
-
-function connectionHeader(close: boolean, version: HTTPVersion, code: number): string {
-  if (code === 101) return 'Connection: Upgrade\r\n';
-  if (close) return 'Connection: close\r\n';
-  return version === '1.0' ? 'Connection: keep-alive\r\n' : '';
 }

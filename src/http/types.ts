@@ -5,6 +5,7 @@
 import type { Conn } from '../net/conn.js';
 import type { DynBuf } from '../net/dynbuf.js';
 import type { FieldList } from './fields.js';
+import type { PreparedHeaders } from './response.js';
 
 /**
  * A byte stream: `read()` resolves with the next bytes, or an empty buffer at
@@ -75,6 +76,14 @@ export type HTTPRes = {
    * compression layer decide from the type and size.
    */
   compress?: boolean;
+  /**
+   * `headers` serialised ahead of time (prepareHeaders), for a response sent
+   * over and over, such as a cached file. The writer sends these bytes
+   * while `headers` still holds exactly the fields they were made from
+   * (same names, same order, same values), and serialises `headers` as
+   * usual otherwise: changing, copying or replacing `headers` is always safe.
+   */
+  prepared?: PreparedHeaders;
 };
 
 /** The application: answers one request. Throwing an HTTPError sends its status. */

@@ -16,8 +16,7 @@ import { createFileCache } from '../static/file-cache.js';
 import { locate } from '../static/locate.js';
 import { resolveOptions, type StaticOptions } from '../static/options.js';
 import { createPathStatter } from '../static/path-stat.js';
-import { serveFile, type FileSite } from '../static/serve-file.js';
-import { fromMemory } from '../static/serve-static.js';
+import { fromMemory, serveOpened, type FileSite } from '../static/serve-file.js';
 import { createSidecarIndex } from '../static/sidecars.js';
 
 /** serveStatic's options that apply to one file, and `attachment`. */
@@ -29,6 +28,7 @@ export type SendFileOptions = Pick<
   | 'etag'
   | 'lastModified'
   | 'cache'
+  | 'recheckMs'
   | 'cacheMaxBytes'
   | 'cacheMaxFileBytes'
   | 'readBufferBytes'
@@ -59,7 +59,10 @@ function siteFor(options: SendFileOptions): FileSite {
     site = {
       settings,
       stats,
-      cache: settings.cache && settings.cacheMaxBytes > 0 ? createFileCache(settings.cacheMaxBytes, settings.cacheMaxFileBytes, stats) : null,
+      cache:
+        settings.cache && settings.cacheMaxBytes > 0
+          ? createFileCache(settings.cacheMaxBytes, settings.cacheMaxFileBytes, stats, settings.recheckMs)
+          : null,
       sidecars: settings.precompressed ? createSidecarIndex() : null,
       locate: (path) => locate(path, null),
     };
@@ -85,7 +88,7 @@ export async function sendFile(req: HTTPReq, path: string, options: SendFileOpti
     const found = await locate(key, null);
     if (found.kind === 'forbidden') throw new HTTPError(403);
     if (found.kind !== 'file') throw new HTTPError(404);
-    res = await serveFile(site, req, { key, stat: found.stat, entry: null, fh: found.fh });
+    res = await serveOpened(site, req, key, found.stat, found.fh);
   }
   const attachment = options.attachment;
   if (attachment !== undefined && attachment !== false) {

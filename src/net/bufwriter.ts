@@ -68,10 +68,40 @@ export class BufWriter {
     this.len += data.length;
   }
 
+  /** Appends CR LF. */
+  pushCRLF(): void {
+    const buf = this.room(2);
+    buf[this.len++] = 0x0d;
+    buf[this.len++] = 0x0a;
+  }
+
   /** Appends a string in latin1 (one byte per char: HTTP heads). */
   pushLatin1(s: string): void {
     const buf = this.room(s.length);
     this.len += (buf as Latin1Writable).latin1Write(s, this.len);
+  }
+
+  /** Appends a non-negative integer in decimal ASCII, without making a string of it. */
+  pushDecimal(n: number): void {
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    const buf = this.room(digits);
+    let at = this.len + digits;
+    this.len = at;
+    do {
+      const q = Math.floor(n / 10);
+      buf[--at] = 0x30 + (n - q * 10);
+      n = q;
+    } while (n > 0);
+  }
+
+  /**
+   * Drops what was appended after the first `length` bytes: a response head
+   * that failed half-way is taken back before anything of it is sent.
+   * `length` must be a value `buffered` had since the last flush.
+   */
+  rewind(length: number): void {
+    if (length < this.len) this.len = length;
   }
 
   /** Appends a string in UTF-8. */

@@ -1,9 +1,11 @@
 /**
  * An in-memory LRU cache of small files: memory beats read(). An entry is
  * keyed by its path and remembers the identity of the file it was read from
- * (device, inode, size, mtime, ctime); a hit is only served after a stat of
- * the path shows the same identity, so a changed file is never served stale.
- * That costs one stat per request and no open.
+ * (device, inode, size, mtime, ctime). A hit within `recheckMs` of the last
+ * check is served without touching the disk; after that, a stat of the path
+ * must show the same identity again, else the entry is dropped. So a
+ * changed file is served stale for at most `recheckMs`, and always as one
+ * consistent version: its bytes with their own validators.
  *
  * An entry also keeps the file's compressed forms, one per coding, made once
  * (compressed-file.ts) and counted in the same budget: they are dropped with
@@ -12,7 +14,7 @@
 import type { Stats } from 'node:fs';
 import type { Coding } from '../compress/index.js';
 import { CACHE_SETTLE_MS } from './options.js';
-import { createPathStatter, statPath, type PathStatter } from './path-stat.js';
+import { createPathStatter, statPath, statPathNow, type PathStatter } from './path-stat.js';
 import type { Representation } from './representation.js';
 
 /** What identifies a file's content without reading it. */
@@ -40,8 +42,12 @@ export type CachedFile = {
   varied: Representation | undefined;
   /** These bytes as another file's sidecar (that file's Content-Type, Content-Encoding), once needed. */
   asSidecar: Representation | undefined;
+  /** Whether the file may be compressed on the fly (isCompressibleFile), once asked. */
+  compressible: boolean | undefined;
   /** Bytes held: the file plus its compressed forms. */
   size: number;
+  /** When a stat last showed the file unchanged (ms since the epoch). */
+  checkedAt: number;
 };
 
 export type FileCache = {
@@ -57,9 +63,11 @@ export type FileCache = {
   readonly filling: Map<string, Promise<CachedFile | null>>;
   /** How entries are checked against their files. */
   readonly stats: PathStatter;
+  /** How long a check is trusted (ms); see DEFAULT_RECHECK_MS. */
+  readonly recheckMs: number;
 };
 
-export function createFileCache(maxBytes: number, maxFileBytes: number, stats = createPathStatter()): FileCache {
+export function createFileCache(maxBytes: number, maxFileBytes: number, stats = createPathStatter(), recheckMs = 0): FileCache {
   return {
     entries: new Map(),
     bytes: 0,
@@ -67,6 +75,7 @@ export function createFileCache(maxBytes: number, maxFileBytes: number, stats = 
     maxFileBytes: Math.min(maxFileBytes, maxBytes),
     filling: new Map(),
     stats,
+    recheckMs,
   };
 }
 
@@ -117,7 +126,9 @@ export function cacheEntry(path: string, stamp: FileStamp, bytes: Buffer, rep: R
     compressing: new Map(),
     varied: undefined,
     asSidecar: undefined,
+    compressible: undefined,
     size: bytes.length,
+    checkedAt: Date.now(),
   };
 }
 
@@ -139,11 +150,31 @@ export async function cacheLookupChecked(cache: FileCache, path: string): Promis
   const entry = cacheLookup(cache, path);
   if (entry === undefined) return null;
   const st = await statPath(cache.stats, path);
-  if (st === null || !isSameFile(entry.stamp, st)) {
-    cacheDeleteEntry(cache, entry);
-    return null;
+  return confirmed(cache, entry, st) ? { entry, stat: st! } : null;
+}
+
+/**
+ * The entry for `path` when it may be served now: checked less than
+ * `recheckMs` ago, or found unchanged by a stat now, synchronously while
+ * stats are fast (path-stat.ts), else through the thread pool (a promise).
+ * Undefined when there is none or it is stale (then it is dropped).
+ */
+export function cacheLookupFresh(cache: FileCache, path: string, now: number): CachedFile | undefined | Promise<CachedFile | undefined> {
+  const entry = cacheLookup(cache, path);
+  if (entry === undefined || now - entry.checkedAt < cache.recheckMs) return entry;
+  const st = statPathNow(cache.stats, path);
+  if (st instanceof Promise) return st.then((s) => (confirmed(cache, entry, s, now) ? entry : undefined));
+  return confirmed(cache, entry, st, now) ? entry : undefined;
+}
+
+/** True when `st` shows the entry's file unchanged (its check is renewed); else the entry is dropped. */
+function confirmed(cache: FileCache, entry: CachedFile, st: Stats | null, now = Date.now()): boolean {
+  if (st !== null && isSameFile(entry.stamp, st)) {
+    entry.checkedAt = now;
+    return true;
   }
-  return { entry, stat: st };
+  cacheDeleteEntry(cache, entry);
+  return false;
 }
 
 /** True when a stat of the entry's path still describes the file the entry was read from. */

@@ -39,6 +39,20 @@ export const READ_BUFFER_POOL_BYTES = 16 * 1024 * 1024;
 export const CACHE_SETTLE_MS = 1000;
 
 /**
+ * How long what is known of a file on disk is trusted (ms): that it is
+ * unchanged, so a cache entry is answered without a stat, and which
+ * sidecars it has. The first request after that checks again (a stat of
+ * the path), so an edit, a replacement, a deletion or a rename is served
+ * within this time, and never with another version's ETag or length: a
+ * cache entry holds one version's bytes with that version's validators.
+ * Like nginx's open_file_cache_valid (60 s by default there).
+ */
+export const DEFAULT_RECHECK_MS = 1000;
+
+/** Most distinct request paths whose normalised form is remembered (request-path.ts does the work once per path). */
+export const PATH_MEMO_MAX_ENTRIES = 4096;
+
+/**
  * The stat that checks a cache entry runs on the event loop (statSync) while
  * such stats take less than this (ms); when they are slow again and again
  * (SYNC_STAT_SLOW_LIMIT) the cache goes through the thread pool for good.
@@ -135,6 +149,14 @@ export type StaticOptions = {
   lastModified?: boolean;
   /** Keep small files in memory. Default true. */
   cache?: boolean;
+  /**
+   * How long a file found unchanged is trusted before it is checked again
+   * (ms): within it, a file in memory is answered without touching the disk;
+   * an edit, a replacement, a deletion or a rename shows within this time,
+   * never with a mismatched ETag or length. 0: every request checks (a stat
+   * per request). Default 1000.
+   */
+  recheckMs?: number;
   /** Total bytes of the in-memory cache. Default 64 MiB. */
   cacheMaxBytes?: number;
   /** Largest file kept in memory (bytes). Default 1 MiB. */
@@ -175,6 +197,7 @@ export type StaticSettings = {
   readonly etag: boolean;
   readonly lastModified: boolean;
   readonly cache: boolean;
+  readonly recheckMs: number;
   readonly cacheMaxBytes: number;
   readonly cacheMaxFileBytes: number;
   readonly readBufferBytes: number;
@@ -208,6 +231,7 @@ export function resolveOptions(o: StaticOptions = {}): StaticSettings {
     etag: o.etag ?? true,
     lastModified: o.lastModified ?? true,
     cache: o.cache ?? true,
+    recheckMs: nonNegative('recheckMs', o.recheckMs ?? DEFAULT_RECHECK_MS),
     cacheMaxBytes: nonNegative('cacheMaxBytes', o.cacheMaxBytes ?? DEFAULT_CACHE_MAX_BYTES),
     cacheMaxFileBytes: nonNegative('cacheMaxFileBytes', o.cacheMaxFileBytes ?? DEFAULT_CACHE_MAX_FILE_BYTES),
     readBufferBytes: Math.max(1024, nonNegative('readBufferBytes', o.readBufferBytes ?? DEFAULT_READ_BUFFER_BYTES)),

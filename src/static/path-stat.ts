@@ -21,6 +21,11 @@ export function createPathStatter(): PathStatter {
 
 /** A stat of `path` (following symlinks); null when it fails (absent, ENOTDIR, EACCES...). */
 export async function statPath(s: PathStatter, path: string): Promise<Stats | null> {
+  return statPathNow(s, path);
+}
+
+/** statPath(), with the answer at once while stats are synchronous. */
+export function statPathNow(s: PathStatter, path: string): Stats | null | Promise<Stats | null> {
   if (!s.sync) return stat(path).catch(() => null);
   const started = performance.now();
   let st: Stats | undefined;

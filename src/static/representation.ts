@@ -7,6 +7,7 @@
  */
 import { representationETag, type Coding } from '../compress/index.js';
 import { formatHttpDate } from '../http/date.js';
+import { prepareHeaders, type PreparedHeaders } from '../http/response.js';
 import type { ResponseHeaders } from '../http/types.js';
 import type { Validators } from './conditional.js';
 
@@ -26,6 +27,8 @@ export type Representation = {
   readonly headers: ResponseHeaders;
   /** Fields of a 304 (RFC 9110 §15.4.5): validators, Cache-Control, Vary. Copy before changing. */
   readonly notModifiedHeaders: ResponseHeaders;
+  /** `headers` serialised, once a response from memory needed them (preparedHeaders). */
+  prepared: PreparedHeaders | undefined;
 };
 
 /** Policy shared by every representation a handler serves. */
@@ -86,7 +89,13 @@ export function withVary(rep: Representation): Representation {
     ...rep,
     headers: { ...rep.headers, ...VARY_ACCEPT_ENCODING },
     notModifiedHeaders: { ...rep.notModifiedHeaders, ...VARY_ACCEPT_ENCODING },
+    prepared: undefined,
   };
+}
+
+/** The 200 fields of `rep` serialised for HTTPRes.prepared, made on first use: for representations served again and again. */
+export function preparedHeaders(rep: Representation): PreparedHeaders {
+  return (rep.prepared ??= prepareHeaders(rep.headers));
 }
 
 /** Vary of every response of a file that has (or could have) a coded representation. */
@@ -123,5 +132,5 @@ function describe(
   for (const name of Object.keys(extra)) {
     if (name.toLowerCase() === 'vary') notModifiedHeaders[name] = extra[name]!;
   }
-  return { size, contentType, validators: { etag, lastModified }, headers, notModifiedHeaders };
+  return { size, contentType, validators: { etag, lastModified }, headers, notModifiedHeaders, prepared: undefined };
 }

@@ -1,18 +1,23 @@
 /**
- * The response for a representation whose bytes are at hand (an open file or
- * a buffer): preconditions (304/412), Range and If-Range (206/416, single or
- * multipart), HEAD. Everything a file response needs after the file has been
- * found, so any representation (a cached file, a precompressed sidecar) goes
- * through the same conditional and range logic.
+ * The response for a representation whose bytes are at hand (a buffer or an
+ * open file), in the order RFC 9110 asks: preconditions (304/412), then
+ * Range and If-Range (206/416, single or multipart), then the body (none
+ * for HEAD). Everything a file response needs after the file has been
+ * found, so any representation (a cached file, a precompressed sidecar, a
+ * compressed form) goes through the same conditional and range logic.
+ *
+ * From memory it is synchronous, and a plain GET (no precondition, no
+ * Range) skips the evaluation altogether: its answer is the 200.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { bodyFromBuffer } from '../http/body.js';
 import type { FieldList } from '../http/fields.js';
-import type { HTTPRes } from '../http/types.js';
+import type { BodyReader, HTTPRes, ResponseHeaders } from '../http/types.js';
 import { evaluatePreconditions, ifRangeAllowsRange } from './conditional.js';
 import { fileBody, lengthOnlyBody, memoryBody } from './file-body.js';
 import { makeBoundary, multipartContentType, multipartPlan, type BodyPlan } from './multipart.js';
 import { contentRange, selectRanges, unsatisfiedContentRange, type RangeSelection } from './range.js';
-import { NOSNIFF, type Representation } from './representation.js';
+import { NOSNIFF, preparedHeaders, type Representation } from './representation.js';
 
 /** Where a representation's bytes are: in memory, or in a file open for reading. */
 export type ByteSource = { readonly bytes: Buffer } | { readonly fh: FileHandle };
@@ -21,6 +26,9 @@ export type ByteSource = { readonly bytes: Buffer } | { readonly fh: FileHandle 
 export type ConditionalRequest = { readonly method: string; readonly headers: FieldList };
 
 const EMPTY_PLAN: BodyPlan = { pieces: [], length: 0 };
+
+/** A response to send with `plan` of the representation's bytes as its body. */
+type Planned = { readonly code: 200 | 206; readonly headers: ResponseHeaders; readonly plan: BodyPlan };
 
 /**
  * Answers a GET or HEAD for `rep`, whose bytes are in `source`.
@@ -38,46 +46,79 @@ export async function respondWithRepresentation(
 ): Promise<HTTPRes> {
   let fh: FileHandle | null = 'fh' in source ? source.fh : null;
   try {
-    const early = preconditionResponse(req, rep);
-    if (early !== null) return early;
-
-    const size = rep.size;
-    const selection = rangeSelection(req, rep);
-    if (selection.kind === 'unsatisfiable') {
-      const headers = { ...NOSNIFF, 'Content-Range': unsatisfiedContentRange(size) };
-      return { code: 416, headers, body: lengthOnlyBody(0), compress: false };
-    }
-
-    let code = 200;
-    let headers = rep.headers;
-    let plan = wholePlan(size);
-    if (selection.kind === 'ranges') {
-      code = 206;
-      const ranges = selection.ranges;
-      if (ranges.length === 1) {
-        const r = ranges[0]!;
-        headers = { ...headers, 'Content-Range': contentRange(r, size) };
-        plan = { pieces: [r], length: r.end - r.start };
-      } else {
-        const boundary = makeBoundary();
-        headers = { ...headers, 'Content-Type': multipartContentType(boundary) };
-        plan = multipartPlan(ranges, size, rep.contentType, boundary);
-      }
-    } else {
-      headers = { ...headers };
-    }
-
-    // A 206's Content-Range counts bytes of the identity representation: a
-    // compressor must not touch it.
-    const compress = code === 206 ? false : undefined;
-    if (req.method === 'HEAD') return withCompress({ code, headers, body: lengthOnlyBody(plan.length) }, compress);
-    if ('bytes' in source) return withCompress({ code, headers, body: memoryBody(source.bytes, plan) }, compress);
-    const body = fileBody(fh!, plan, size, readBufferBytes);
+    if (fh === null) return respondFromMemory(req, rep, (source as { bytes: Buffer }).bytes);
+    const planned = planResponse(req, rep);
+    if (!('plan' in planned)) return planned;
+    if (req.method === 'HEAD') return withBody(planned, lengthOnlyBody(planned.plan.length));
+    const body = fileBody(fh, planned.plan, rep.size, readBufferBytes);
     fh = null; // the reader owns it now
-    return withCompress({ code, headers, body }, compress);
+    return withBody(planned, body);
   } finally {
     await fh?.close();
   }
+}
+
+/**
+ * respondWithRepresentation() for bytes in memory, synchronously. A plain
+ * GET gets the 200 with the representation's fields serialised once
+ * (HTTPRes.prepared), the bytes sent without a copy of their own.
+ */
+export function respondFromMemory(req: ConditionalRequest, rep: Representation, bytes: Buffer): HTTPRes {
+  if (req.method === 'GET' && !asksConditionally(req.headers)) {
+    return { code: 200, headers: { ...rep.headers }, prepared: preparedHeaders(rep), body: bodyFromBuffer(bytes) };
+  }
+  const planned = planResponse(req, rep);
+  if (!('plan' in planned)) return planned;
+  return withBody(planned, req.method === 'HEAD' ? lengthOnlyBody(planned.plan.length) : memoryBody(bytes, planned.plan));
+}
+
+/**
+ * True when the request has a precondition (If-*) or a Range field: only
+ * then is there anything to evaluate. One pass over the field names.
+ */
+function asksConditionally(headers: FieldList): boolean {
+  for (const key of headers.keys) {
+    if (key === 'range' || (key.charCodeAt(0) === 0x69 /* i */ && key.charCodeAt(1) === 0x66 /* f */ && key.charCodeAt(2) === 0x2d /* - */)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The preconditions, then the ranges (RFC 9110 §13.2.2, §14.2): the 304,
+ * 412 or 416 to send now, or the status, fields and body plan of the
+ * response.
+ */
+function planResponse(req: ConditionalRequest, rep: Representation): HTTPRes | Planned {
+  const early = preconditionResponse(req, rep);
+  if (early !== null) return early;
+
+  const size = rep.size;
+  const selection = rangeSelection(req, rep);
+  if (selection.kind === 'unsatisfiable') {
+    const headers = { ...NOSNIFF, 'Content-Range': unsatisfiedContentRange(size) };
+    return { code: 416, headers, body: lengthOnlyBody(0), compress: false };
+  }
+  if (selection.kind === 'ignore') return { code: 200, headers: { ...rep.headers }, plan: wholePlan(size) };
+  const ranges = selection.ranges;
+  if (ranges.length === 1) {
+    const r = ranges[0]!;
+    return { code: 206, headers: { ...rep.headers, 'Content-Range': contentRange(r, size) }, plan: { pieces: [r], length: r.end - r.start } };
+  }
+  const boundary = makeBoundary();
+  return {
+    code: 206,
+    headers: { ...rep.headers, 'Content-Type': multipartContentType(boundary) },
+    plan: multipartPlan(ranges, size, rep.contentType, boundary),
+  };
+}
+
+/** The response of a plan, with its body. A 206's Content-Range counts identity bytes: a compressor must not touch it. */
+function withBody(planned: Planned, body: BodyReader): HTTPRes {
+  const res: HTTPRes = { code: planned.code, headers: planned.headers, body };
+  if (planned.code === 206) res.compress = false;
+  return res;
 }
 
 /** The 304 or 412 that the preconditions call for (RFC 9110 §13.2.2), or null to go on. */
@@ -99,9 +140,4 @@ function rangeSelection(req: ConditionalRequest, rep: Representation): RangeSele
   const range = req.headers.get('range');
   if (range === undefined || !ifRangeAllowsRange(req.headers, rep.validators)) return { kind: 'ignore' };
   return selectRanges(range, rep.size);
-}
-
-function withCompress(res: HTTPRes, compress: boolean | undefined): HTTPRes {
-  if (compress !== undefined) res.compress = compress;
-  return res;
 }

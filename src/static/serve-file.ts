@@ -1,12 +1,20 @@
 /**
- * Answering a request for a regular file once it is found, from the cache or
- * opened: choosing its representation (choose-coding.ts), then answering
- * from memory or from the open file, filling the memory cache on the way.
+ * Answering a request for a regular file once it is found: in memory (a
+ * cache entry still trusted), or just opened. In both cases, in this order:
+ * 1. the representation: identity, a precompressed sidecar, or compressed
+ *    here (choose-coding.ts);
+ * 2. preconditions, ranges and the response (respond.ts);
+ * and, for a file just opened that the cache should hold, reading it whole
+ * into a new entry on the way.
  *
- * Stats per request, beyond the one that finds the file: none for a file
- * without sidecars (their absence is remembered, sidecars.ts); one for a
- * sidecar served from memory (its entry is checked like any other). A file
- * whose sidecars are known is not even opened when a sidecar is chosen
+ * A file in memory is answered synchronously (no promise) unless what it
+ * needs is not in memory yet: its sidecars not looked for in a while, a
+ * sidecar not cached, a compressed form not made yet.
+ *
+ * Stats per request, beyond the check of the file itself (file-cache.ts):
+ * none for a file without sidecars (their absence is remembered,
+ * sidecars.ts); for a sidecar, the check of its own entry. A file whose
+ * sidecars are known is not even opened when a sidecar is chosen
  * (serveKnownSidecar): a stat of each, nothing more.
  */
 import type { Stats } from 'node:fs';
@@ -20,11 +28,12 @@ import { evaluatePreconditions } from './conditional.js';
 import { compressedForm, compressingResponse } from './compressed-file.js';
 import {
   cacheFill,
-  cacheLookupChecked,
+  cacheLookupFresh,
   isCacheable,
   isSameFile,
   type CachedFile,
   type FileCache,
+  type FileStamp,
 } from './file-cache.js';
 import { lengthOnlyBody, readWholeFile } from './file-body.js';
 import type { Located } from './locate.js';
@@ -39,9 +48,17 @@ import {
   type FileIdentity,
   type Representation,
 } from './representation.js';
-import { preconditionResponse, respondWithRepresentation } from './respond.js';
+import { preconditionResponse, respondFromMemory, respondWithRepresentation } from './respond.js';
 import { statPath, type PathStatter } from './path-stat.js';
-import { findSidecars, forgetSidecars, isFreshSidecar, knownSidecars, type Sidecar, type SidecarIndex } from './sidecars.js';
+import {
+  findSidecars,
+  forgetSidecars,
+  isFreshSidecar,
+  knownSidecars,
+  sidecarsKnownNow,
+  type Sidecar,
+  type SidecarIndex,
+} from './sidecars.js';
 
 /** What serving a file needs of the handler. */
 export type FileSite = {
@@ -69,150 +86,176 @@ const NO_SIDECARS: readonly Sidecar[] = [];
 
 /** Answers a GET or HEAD for `file`; takes ownership of `file.fh`. */
 export async function serveFile(site: FileSite, req: HTTPReq, file: FoundFile): Promise<HTTPRes> {
-  let fh: FileHandle | null = file.fh;
+  return file.entry !== null ? serveCached(site, req, file.entry) : serveOpened(site, req, file.key, file.stat, file.fh);
+}
+
+/**
+ * The response for the file at `key` without opening it, when what is in
+ * memory allows: its cache entry (still trusted, or found unchanged by a
+ * stat), or a known sidecar the request chooses. Null otherwise.
+ */
+export function fromMemory(site: FileSite, key: string, req: HTTPReq): HTTPRes | null | Promise<HTTPRes | null> {
+  if (site.cache !== null) {
+    const entry = cacheLookupFresh(site.cache, key, Date.now());
+    if (entry instanceof Promise) return entry.then((e) => (e !== undefined ? serveCached(site, req, e) : serveKnownSidecar(site, req, key)));
+    if (entry !== undefined) return serveCached(site, req, entry);
+  }
+  return site.sidecars === null ? null : serveKnownSidecar(site, req, key);
+}
+
+// ---------------------------------------------------------------------------
+// A file in memory.
+
+/** Answers from a cache entry: synchronously when everything needed is in memory. */
+export function serveCached(site: FileSite, req: HTTPReq, entry: CachedFile): HTTPRes | Promise<HTTPRes> {
+  const sidecars = sidecarsOf(site, entry.path, entry.stamp);
+  if (sidecars instanceof Promise) return sidecars.then((found) => answerCached(site, req, entry, found));
+  return answerCached(site, req, entry, sidecars);
+}
+
+/** The sidecars of the file at `path`: at once when known, else looked for (a stat of each). */
+function sidecarsOf(site: FileSite, path: string, stamp: FileStamp): readonly Sidecar[] | Promise<readonly Sidecar[]> {
+  // A file named like a sidecar ("x.js.gz") has none of its own.
+  if (site.sidecars === null || sidecarCoding(path) !== undefined) return NO_SIDECARS;
+  return sidecarsKnownNow(site.sidecars, path, stamp, Date.now()) ?? findSidecars(site.sidecars, path, stamp);
+}
+
+function answerCached(site: FileSite, req: HTTPReq, entry: CachedFile, sidecars: readonly Sidecar[]): HTTPRes | Promise<HTTPRes> {
+  const { settings } = site;
+  const contentType = entry.rep.contentType;
+  const size = entry.bytes.length;
+  const compressible = (entry.compressible ??= isCompressibleFile(settings, contentType, size));
+  const choice = chooseFileCoding(req, settings, contentType, size, compressible, sidecars);
+  switch (choice.kind) {
+    case 'identity':
+      return decided(settings, respondFromMemory(req, choice.vary ? (entry.varied ??= withVary(entry.rep)) : entry.rep, entry.bytes));
+    case 'compress': {
+      const ready = entry.compressed.get(choice.coding);
+      if (ready !== undefined) return decided(settings, respondFromMemory(req, ready.rep, ready.bytes));
+      return compressCached(site, req, entry, choice.coding);
+    }
+    case 'sidecar': {
+      const res = sidecarFromMemory(site, req, entry.stamp, contentType, choice.sidecar);
+      if (res !== undefined) return res === null ? withoutSidecars(site, req, entry) : decided(settings, res);
+      return serveSidecar(site, req, entry.stamp, contentType, choice.sidecar).then((r) =>
+        r === null ? withoutSidecars(site, req, entry) : decided(settings, r),
+      );
+    }
+    default:
+      throw unacceptable();
+  }
+}
+
+/** A sidecar turned out gone, replaced or stale: look again next time, answer without it now. */
+function withoutSidecars(site: FileSite, req: HTTPReq, entry: CachedFile): HTTPRes | Promise<HTTPRes> {
+  forgetSidecars(site.sidecars!, entry.path);
+  return answerCached(site, req, entry, NO_SIDECARS);
+}
+
+/** The cached file compressed here (once, then kept in its entry). */
+async function compressCached(site: FileSite, req: HTTPReq, entry: CachedFile, coding: Coding): Promise<HTTPRes> {
+  const { settings } = site;
+  // Preconditions against the coded representation before any compression work; HEAD gets no work either.
+  const rep = describeCoded(entry.stamp, -1, entry.rep.contentType, settings, coding);
+  const early = preconditionResponse(req, rep);
+  if (early !== null) return decided(settings, early);
+  if (req.method === 'HEAD') return decided(settings, headWithoutLength(rep));
+  const coded = await compressedForm(site.cache!, entry, coding, settings, settings.compression!);
+  return decided(settings, respondFromMemory(req, coded.rep, coded.bytes));
+}
+
+/**
+ * A sidecar answered from its cache entry, when it is there and trusted:
+ * null when the entry shows it stale (older than the file), undefined when
+ * it is not in memory (or its check is under way).
+ */
+function sidecarFromMemory(site: FileSite, req: HTTPReq, fileStamp: FileIdentity, contentType: string, sidecar: Sidecar): HTTPRes | null | undefined {
+  if (site.cache === null) return undefined;
+  const hit = cacheLookupFresh(site.cache, sidecar.path, Date.now());
+  if (hit === undefined || hit instanceof Promise) return undefined;
+  if (hit.stamp.mtimeMs < fileStamp.mtimeMs) return null;
+  const rep = (hit.asSidecar ??= describeCoded(hit.stamp, hit.stamp.size, contentType, site.settings, sidecar.coding));
+  return respondFromMemory(req, rep, hit.bytes);
+}
+
+// ---------------------------------------------------------------------------
+// A file just opened.
+
+/** Answers for the file open as `fh` (taken), whose identity is `stat`, at `key`. */
+export async function serveOpened(site: FileSite, req: HTTPReq, key: string, stat: Stats, fh: FileHandle): Promise<HTTPRes> {
+  let handle: FileHandle | null = fh;
   try {
     const { settings } = site;
-    const { key, stat } = file;
-    const contentType = file.entry?.rep.contentType ?? contentTypeFor(basename(key));
+    const contentType = contentTypeFor(basename(key));
     const compressible = isCompressibleFile(settings, contentType, stat.size);
-    // A file named like a sidecar ("x.js.gz") has none of its own.
-    const sidecars =
-      site.sidecars === null || sidecarCoding(key) !== undefined ? NO_SIDECARS : await findSidecars(site.sidecars, key, stat);
+    const sidecars = await sidecarsOf(site, key, stat);
     let choice = chooseFileCoding(req, settings, contentType, stat.size, compressible, sidecars);
-    let res: HTTPRes | null = null;
     if (choice.kind === 'sidecar') {
-      res = await serveSidecar(site, req, stat, contentType, choice.sidecar);
-      if (res === null) {
-        // Gone, replaced or stale since it was found: look again next time, answer without it now.
-        forgetSidecars(site.sidecars!, key);
-        choice = chooseFileCoding(req, settings, contentType, stat.size, compressible, NO_SIDECARS);
+      const res = await serveSidecar(site, req, stat, contentType, choice.sidecar);
+      if (res !== null) return decided(settings, res);
+      // Gone, replaced or stale since it was found: look again next time, answer without it now.
+      forgetSidecars(site.sidecars!, key);
+      choice = chooseFileCoding(req, settings, contentType, stat.size, compressible, NO_SIDECARS);
+    }
+    const source = handle;
+    handle = null; // the functions below own it now
+    switch (choice.kind) {
+      case 'unacceptable':
+        await source.close();
+        throw unacceptable();
+      case 'compress':
+        return decided(settings, await compressOpened(site, req, key, stat, source, contentType, choice.coding));
+      default: {
+        const vary = choice.kind === 'identity' && choice.vary;
+        const describe = (st: Stats): Representation => {
+          const rep = describeFile(st, contentType, settings);
+          return vary ? withVary(rep) : rep;
+        };
+        const served = (entry: CachedFile): Representation => (vary ? (entry.varied ??= withVary(entry.rep)) : entry.rep);
+        return decided(settings, await fromOpenFile(site, req, source, stat, key, describe, served));
       }
     }
-    if (res === null) {
-      const handle = fh;
-      fh = null; // the functions below own it now
-      switch (choice.kind) {
-        case 'unacceptable':
-          await handle?.close();
-          throw new HTTPError(406, undefined, { headers: { ...VARY_ACCEPT_ENCODING, ...NOSNIFF } });
-        case 'compress':
-          res = await serveCompressed(site, req, file, handle, contentType, choice.coding);
-          break;
-        default:
-          res = await serveIdentity(site, req, file, handle, contentType, choice.kind === 'identity' && choice.vary);
-      }
-    }
-    return decided(settings, res);
   } finally {
-    await fh?.close();
+    await handle?.close();
   }
-}
-
-/**
- * A sidecar's response for `key` without opening the file it stands for:
- * when `key`'s sidecars are known (sidecars.ts), a stat shows the file is
- * the one they were found for, and the request chooses one. The stat is
- * what a cache hit costs, and as safe: the identity it checks is that of a
- * file found inside the root. Null otherwise; the usual way then answers
- * (and finds out why a sidecar failed).
- */
-export async function serveKnownSidecar(site: FileSite, req: HTTPReq, key: string): Promise<HTTPRes | null> {
-  const known = site.sidecars === null ? undefined : knownSidecars(site.sidecars, key);
-  if (known === undefined) return null;
-  const stat = await statPath(site.stats, key);
-  if (stat === null || !isSameFile(known.stamp, stat)) return null;
-  const { settings } = site;
-  const contentType = contentTypeFor(basename(key));
-  const compressible = isCompressibleFile(settings, contentType, stat.size);
-  const choice = chooseFileCoding(req, settings, contentType, stat.size, compressible, known.found);
-  if (choice.kind !== 'sidecar') return null;
-  const res = await serveSidecar(site, req, stat, contentType, choice.sidecar);
-  return res === null ? null : decided(settings, res);
-}
-
-/** This handler chose the coding: a compression layer around it must not code the bytes again. */
-function decided(settings: StaticSettings, res: HTTPRes): HTTPRes {
-  if (settings.compression !== null) res.compress = false;
-  return res;
-}
-
-/** The file as it is, with Vary when other requests may get it coded. Takes `fh`. */
-function serveIdentity(site: FileSite, req: HTTPReq, file: FoundFile, fh: FileHandle | null, contentType: string, vary: boolean): Promise<HTTPRes> {
-  const { settings } = site;
-  const served = (entry: CachedFile): Representation => (vary ? (entry.varied ??= withVary(entry.rep)) : entry.rep);
-  if (file.entry !== null) return respondWithRepresentation(req, served(file.entry), { bytes: file.entry.bytes }, settings.readBufferBytes);
-  const describe = (st: Stats): Representation => {
-    const rep = describeFile(st, contentType, settings);
-    return vary ? withVary(rep) : rep;
-  };
-  return fromOpenFile(site, req, fh!, file.stat, file.key, describe, served);
-}
-
-/**
- * A sidecar as the representation in its coding of the file whose identity
- * is `fileStat`, from the cache (after a stat of the sidecar) or opened.
- * Null when the sidecar is gone, replaced by something else, or stale.
- */
-async function serveSidecar(site: FileSite, req: HTTPReq, fileStat: Stats, contentType: string, sidecar: Sidecar): Promise<HTTPRes | null> {
-  const { settings, cache } = site;
-  const describe = (st: FileIdentity): Representation => describeCoded(st, st.size, contentType, settings, sidecar.coding);
-  const served = (entry: CachedFile): Representation => (entry.asSidecar ??= describe(entry.stamp));
-  if (cache !== null) {
-    const hit = await cacheLookupChecked(cache, sidecar.path);
-    if (hit !== null) {
-      if (!isFreshSidecar(hit.stat, fileStat)) return null;
-      return respondWithRepresentation(req, served(hit.entry), { bytes: hit.entry.bytes }, settings.readBufferBytes);
-    }
-  }
-  const found = await site.locate(sidecar.path);
-  if (found.kind !== 'file') return null;
-  if (!isFreshSidecar(found.stat, fileStat)) {
-    await found.fh.close();
-    return null;
-  }
-  return fromOpenFile(site, req, found.fh, found.stat, sidecar.path, describe, served);
 }
 
 /**
  * The file compressed here in `coding`. Preconditions are evaluated against
  * the coded representation (its own ETag) before any compression work; a
- * HEAD gets GET's header fields and no work either. Takes `fh`.
+ * HEAD gets GET's header fields and no work either. A file the cache should
+ * hold is read into it and compressed once; a larger one is compressed as
+ * it is sent. Takes `fh`.
  */
-async function serveCompressed(
+async function compressOpened(
   site: FileSite,
   req: HTTPReq,
-  file: FoundFile,
-  fh: FileHandle | null,
+  key: string,
+  fileStat: Stats,
+  fh: FileHandle,
   contentType: string,
   coding: Coding,
 ): Promise<HTTPRes> {
-  let handle = fh;
+  let handle: FileHandle | null = fh;
   try {
     const { settings, cache } = site;
-    let entry = file.entry;
-    const ready = entry?.compressed.get(coding);
-    if (ready !== undefined) return await respondWithRepresentation(req, ready.rep, { bytes: ready.bytes }, settings.readBufferBytes);
-
-    let stat = file.stat;
+    let stat = fileStat;
     let rep = describeCoded(stat, -1, contentType, settings, coding);
     const early = preconditionResponse(req, rep);
     if (early !== null) return early;
-    // Without a Content-Length: the compressed length is not known before compressing.
-    if (req.method === 'HEAD') return { code: 200, headers: { ...rep.headers }, body: lengthOnlyBody(-1) };
+    if (req.method === 'HEAD') return headWithoutLength(rep);
 
-    if (entry === null && cache !== null && isCacheable(cache, stat)) {
-      entry = await readIntoCache(cache, handle!, stat, file.key, describeFile(stat, contentType, settings));
-      if (entry === null) {
-        // It changed while being read: compress it as it is now, uncached.
-        stat = await handle!.stat();
-        rep = describeCoded(stat, -1, contentType, settings, coding);
+    if (cache !== null && isCacheable(cache, stat)) {
+      const entry = await readIntoCache(cache, handle, stat, key, describeFile(stat, contentType, settings));
+      if (entry !== null) {
+        const coded = await compressedForm(cache, entry, coding, settings, settings.compression!);
+        return respondFromMemory(req, coded.rep, coded.bytes);
       }
+      // It changed while being read: compress it as it is now, uncached.
+      stat = await handle.stat();
+      rep = describeCoded(stat, -1, contentType, settings, coding);
     }
-    if (entry !== null) {
-      const coded = await compressedForm(cache!, entry, coding, settings, settings.compression!);
-      return await respondWithRepresentation(req, coded.rep, { bytes: coded.bytes }, settings.readBufferBytes);
-    }
-    const source = handle!;
+    const source = handle;
     handle = null; // the response body owns it now
     return await compressingResponse(rep.headers, source, stat.size, coding, settings.compression!, settings.readBufferBytes);
   } finally {
@@ -247,7 +290,7 @@ async function fromOpenFile(
       evaluatePreconditions(req.method, req.headers, rep.validators) === 'proceed'
     ) {
       const entry = await readIntoCache(cache, handle, stat, path, describeFile(stat, contentTypeFor(basename(path)), settings));
-      if (entry !== null) return await respondWithRepresentation(req, served(entry), { bytes: entry.bytes }, settings.readBufferBytes);
+      if (entry !== null) return respondFromMemory(req, served(entry), entry.bytes);
       // It changed while we read it: describe it as it is now and stream it, uncached.
       rep = describe(await handle.stat());
     }
@@ -257,6 +300,74 @@ async function fromOpenFile(
   } finally {
     await handle?.close();
   }
+}
+
+// ---------------------------------------------------------------------------
+// Sidecars.
+
+/**
+ * A sidecar's response for `key` without opening the file it stands for:
+ * when `key`'s sidecars are known (sidecars.ts), a stat shows the file is
+ * the one they were found for, and the request chooses one. The stat is
+ * what a cache check costs, and as safe: the identity it checks is that of
+ * a file found inside the root. Null otherwise; the usual way then answers
+ * (and finds out why a sidecar failed).
+ */
+export async function serveKnownSidecar(site: FileSite, req: HTTPReq, key: string): Promise<HTTPRes | null> {
+  const known = site.sidecars === null ? undefined : knownSidecars(site.sidecars, key);
+  if (known === undefined) return null;
+  const stat = await statPath(site.stats, key);
+  if (stat === null || !isSameFile(known.stamp, stat)) return null;
+  const { settings } = site;
+  const contentType = contentTypeFor(basename(key));
+  const compressible = isCompressibleFile(settings, contentType, stat.size);
+  const choice = chooseFileCoding(req, settings, contentType, stat.size, compressible, known.found);
+  if (choice.kind !== 'sidecar') return null;
+  const res = await serveSidecar(site, req, stat, contentType, choice.sidecar);
+  return res === null ? null : decided(settings, res);
+}
+
+/**
+ * A sidecar as the representation in its coding of the file whose identity
+ * is `fileStamp`, from the cache or opened (and cached when it should be).
+ * Null when the sidecar is gone, replaced by something else, or stale.
+ */
+async function serveSidecar(site: FileSite, req: HTTPReq, fileStamp: FileIdentity, contentType: string, sidecar: Sidecar): Promise<HTTPRes | null> {
+  const { settings, cache } = site;
+  const describe = (st: FileIdentity): Representation => describeCoded(st, st.size, contentType, settings, sidecar.coding);
+  const served = (entry: CachedFile): Representation => (entry.asSidecar ??= describe(entry.stamp));
+  if (cache !== null) {
+    const hit = await cacheLookupFresh(cache, sidecar.path, Date.now());
+    if (hit !== undefined) {
+      if (hit.stamp.mtimeMs < fileStamp.mtimeMs) return null;
+      return respondFromMemory(req, served(hit), hit.bytes);
+    }
+  }
+  const found = await site.locate(sidecar.path);
+  if (found.kind !== 'file') return null;
+  if (!isFreshSidecar(found.stat, fileStamp)) {
+    await found.fh.close();
+    return null;
+  }
+  return fromOpenFile(site, req, found.fh, found.stat, sidecar.path, describe, served);
+}
+
+// ---------------------------------------------------------------------------
+
+/** This handler chose the coding: a compression layer around it must not code the bytes again. */
+function decided(settings: StaticSettings, res: HTTPRes): HTTPRes {
+  if (settings.compression !== null) res.compress = false;
+  return res;
+}
+
+/** The client refuses identity and accepts no coding on offer. */
+function unacceptable(): HTTPError {
+  return new HTTPError(406, undefined, { headers: { ...VARY_ACCEPT_ENCODING, ...NOSNIFF } });
+}
+
+/** HEAD of a representation compressed as it would be sent: GET's fields, without a Content-Length (not known before compressing). */
+function headWithoutLength(rep: Representation): HTTPRes {
+  return { code: 200, headers: { ...rep.headers }, body: lengthOnlyBody(-1) };
 }
 
 /**

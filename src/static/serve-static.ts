@@ -1,9 +1,17 @@
 /**
  * serveStatic: the handler that serves a directory tree over GET and HEAD.
- * It normalises the request path once, answers small unchanged files from
- * memory after one stat, and otherwise resolves, opens and stats the file
- * through its handle; serve-file.ts then picks the representation (identity,
- * a precompressed sidecar, or compressed here) and answers.
+ * A request goes through it in this order (serveRequest):
+ * 1. the method: GET and HEAD are served, OPTIONS answered, others refused;
+ * 2. the path: decoded and normalised once per distinct path
+ *    (request-path.ts), refused when it leaves the mount, names a dotfile
+ *    or a hidden file, mapped to the file it names;
+ * 3. memory: a cached file still trusted is answered at once
+ *    (serve-file.ts), synchronously: no promise, no system call;
+ * 4. the disk: the path found inside the root, opened and stat()ed through
+ *    its handle (locate.ts); a file is answered (and cached) by
+ *    serve-file.ts, a directory by its index file or a listing.
+ * serve-file.ts then chooses the representation, and respond.ts evaluates
+ * the preconditions and ranges and builds the response.
  */
 import { resolve, sep } from 'node:path';
 import { bodyFromBuffer } from '../http/body.js';
@@ -11,14 +19,14 @@ import { isStandardMethod } from '../http/methods.js';
 import { HTTPError } from '../http/errors.js';
 import type { Handler, HTTPReq, HTTPRes } from '../http/types.js';
 import { checkCompressionOptions } from './compressed-file.js';
-import { cacheLookupChecked, createFileCache } from './file-cache.js';
+import { createFileCache } from './file-cache.js';
 import { listingResponse, readListing } from './listing.js';
 import { locate, resolveRoot, type Located } from './locate.js';
-import { resolveOptions, type StaticOptions } from './options.js';
+import { PATH_MEMO_MAX_ENTRIES, resolveOptions, type StaticOptions } from './options.js';
 import { NOSNIFF } from './representation.js';
 import { dotfileStatus, encodePath, hasExtension, parseRequestPath, type RequestPath } from './request-path.js';
 import { createPathStatter } from './path-stat.js';
-import { serveFile, serveKnownSidecar, type FileSite } from './serve-file.js';
+import { fromMemory, serveOpened, type FileSite } from './serve-file.js';
 import { createSidecarIndex } from './sidecars.js';
 
 /** Methods a static resource supports (RFC 9110 §10.2.1 Allow). */
@@ -31,13 +39,28 @@ type Site = FileSite & {
   readonly prefix: readonly string[];
   /** The root's real path (symlinks resolved); null when symlinks may lead anywhere. */
   realRoot(refresh?: boolean): Promise<string | null>;
+  /** Request paths already normalised (step 2), by raw path. */
+  readonly targets: Map<string, Target>;
+};
+
+/** What a request path names, worked out once per distinct path. */
+type Target = {
+  /** The normalised path below the mount prefix. */
+  readonly path: RequestPath;
+  /** The status refusing it (dotfiles policy), or 0. */
+  readonly refused: 0 | 403 | 404;
+  /** The filesystem path it names. */
+  readonly fsPath: string;
+  /** The file answered for it: fsPath, or a directory's index file; null for a directory without index. */
+  readonly key: string | null;
 };
 
 /**
  * A Handler serving the files under `root`. Refusals are thrown as HTTPError
  * (400 bad path, 403 denied, 404 absent, 405 method, 406 when the client
  * refuses identity and accepts no coding on offer), so an application can
- * catch a 404 and try something else.
+ * catch a 404 and try something else. A file in memory is answered without
+ * a promise: the handler returns the response itself.
  *
  * Content codings (see StaticOptions `compression` and `precompressed`): a
  * client that accepts br or gzip gets `app.js.br` / `app.js.gz` when they
@@ -46,6 +69,8 @@ type Site = FileSite & {
  * representation has its own ETag, conditional requests are evaluated
  * against the one selected, Range requests always get identity bytes, and
  * every response for such a file carries Vary: Accept-Encoding.
+ *
+ * Freshness: see StaticOptions `recheckMs`.
  *
  * @example
  * const server = createServer(serveStatic('./public', { maxAge: 60 }));
@@ -62,7 +87,10 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
     prefix: prefixSegments(settings.prefix),
     settings,
     stats,
-    cache: settings.cache && settings.cacheMaxBytes > 0 ? createFileCache(settings.cacheMaxBytes, settings.cacheMaxFileBytes, stats) : null,
+    cache:
+      settings.cache && settings.cacheMaxBytes > 0
+        ? createFileCache(settings.cacheMaxBytes, settings.cacheMaxFileBytes, stats, settings.recheckMs)
+        : null,
     sidecars: settings.precompressed ? createSidecarIndex() : null,
     locate: (path) => locateInRoot(site, path),
     realRoot: (refresh = false) => {
@@ -77,31 +105,60 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
       }
       return realRoot;
     },
+    targets: new Map(),
   };
   return (req) => serveRequest(site, req);
 }
 
-async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
+/** One request, in the order of the steps above. */
+function serveRequest(site: Site, req: HTTPReq): HTTPRes | Promise<HTTPRes> {
+  // 1. The method.
   const method = req.method;
-  if (method !== 'GET' && method !== 'HEAD') {
-    if (method === 'OPTIONS') return { code: 204, headers: { Allow: ALLOW, ...NOSNIFF } };
-    // RFC 9110 §15.6.2: a method nobody here recognizes is 501, a known one 405.
-    if (!isStandardMethod(method)) throw new HTTPError(501, 'method not recognized');
-    throw new HTTPError(405, undefined, { headers: { Allow: ALLOW, ...NOSNIFF } });
-  }
-  const path = withinPrefix(parseRequestPath(req.path), site.prefix);
-  const refused = dotfileStatus(path.segments, site.settings.dotfiles);
-  if (refused !== 0) throw refusal(refused);
-  if (site.settings.hidden?.(path.segments)) throw refusal(404);
+  if (method !== 'GET' && method !== 'HEAD') return otherMethod(method);
 
+  // 2. The path.
+  const target = site.targets.get(req.path) ?? targetOf(site, req.path);
+  if (target.refused !== 0) throw refusal(target.refused);
+  if (site.settings.hidden?.(target.path.segments)) throw refusal(404);
+
+  // 3. Memory.
+  if (target.key !== null) {
+    const answered = fromMemory(site, target.key, req);
+    if (answered instanceof Promise) return answered.then((res) => res ?? fromDisk(site, req, target));
+    if (answered !== null) return answered;
+  }
+
+  // 4. The disk.
+  return fromDisk(site, req, target);
+}
+
+/** OPTIONS gets Allow; a method nobody here recognizes is 501, a known one 405 (RFC 9110 §15.6.2). */
+function otherMethod(method: string): HTTPRes {
+  if (method === 'OPTIONS') return { code: 204, headers: { Allow: ALLOW, ...NOSNIFF } };
+  if (!isStandardMethod(method)) throw new HTTPError(501, 'method not recognized');
+  throw new HTTPError(405, undefined, { headers: { Allow: ALLOW, ...NOSNIFF } });
+}
+
+/** Normalises a request path (throwing 400/404 for bad ones) and remembers what it names. */
+function targetOf(site: Site, rawPath: string): Target {
+  const path = withinPrefix(parseRequestPath(rawPath), site.prefix);
   const fsPath = joinSegments(site.root, path.segments);
   const index = site.settings.index;
-  const key = !path.trailingSlash ? fsPath : index !== false ? fsPath + sep + index : null;
-  if (key !== null) {
-    const quick = await fromMemory(site, key, req);
-    if (quick !== null) return quick;
-  }
+  const target: Target = {
+    path,
+    refused: dotfileStatus(path.segments, site.settings.dotfiles),
+    fsPath,
+    key: !path.trailingSlash ? fsPath : index !== false ? fsPath + sep + index : null,
+  };
+  // Bounded: a client sending ever new paths only makes the memo start over.
+  if (site.targets.size >= PATH_MEMO_MAX_ENTRIES) site.targets.clear();
+  site.targets.set(rawPath, target);
+  return target;
+}
 
+/** Step 4: the path looked up on disk. */
+async function fromDisk(site: Site, req: HTTPReq, target: Target): Promise<HTTPRes> {
+  const { path, fsPath } = target;
   const found = await locateInRoot(site, fsPath);
   switch (found.kind) {
     case 'file':
@@ -110,7 +167,7 @@ async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
         await found.fh.close();
         return notFound(site, req, path);
       }
-      return serveFile(site, req, { key: fsPath, stat: found.stat, entry: null, fh: found.fh });
+      return serveOpened(site, req, fsPath, found.stat, found.fh);
     case 'directory':
       if (!path.trailingSlash) return redirectToDirectory([...site.prefix, ...path.segments], req.query);
       return serveDirectory(site, req, path, found.path, fsPath);
@@ -119,19 +176,6 @@ async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
     default:
       return notFound(site, req, path);
   }
-}
-
-/**
- * The response for the file at `key` without opening it, when what is in
- * memory allows: its cache entry (still the file at `key`; a stale one is
- * dropped), or a known sidecar the request chooses. Null otherwise.
- */
-export async function fromMemory(site: FileSite, key: string, req: HTTPReq): Promise<HTTPRes | null> {
-  if (site.cache !== null) {
-    const hit = await cacheLookupChecked(site.cache, key);
-    if (hit !== null) return serveFile(site, req, { key, stat: hit.stat, entry: hit.entry, fh: null });
-  }
-  return serveKnownSidecar(site, req, key);
 }
 
 /** locate() inside the root; a root that moved (a "current" symlink switched by a deploy) is re-resolved once. */
@@ -150,7 +194,7 @@ async function serveDirectory(site: Site, req: HTTPReq, path: RequestPath, dirPa
   if (index !== false) {
     const key = fsPath + sep + index;
     const found = await locateInRoot(site, key);
-    if (found.kind === 'file') return serveFile(site, req, { key, stat: found.stat, entry: null, fh: found.fh });
+    if (found.kind === 'file') return serveOpened(site, req, key, found.stat, found.fh);
     if (found.kind === 'forbidden') throw refusal(403);
   }
   if (!listing) throw refusal(404);
@@ -180,7 +224,7 @@ async function notFound(site: Site, req: HTTPReq, path: RequestPath): Promise<HT
   if (quick !== null) return quick;
   const found = await locateInRoot(site, key);
   if (found.kind !== 'file') throw refusal(404);
-  return serveFile(site, req, { key, stat: found.stat, entry: null, fh: found.fh });
+  return serveOpened(site, req, key, found.stat, found.fh);
 }
 
 function prefixSegments(prefix: string): readonly string[] {

@@ -47,8 +47,8 @@ export function createSidecarIndex(maxEntries = SIDECAR_INDEX_MAX_ENTRIES): Side
  * mtime, so equal counts as fresh).
  */
 export async function findSidecars(index: SidecarIndex, path: string, stamp: FileStamp, now = Date.now()): Promise<readonly Sidecar[]> {
-  const known = index.known.get(path);
-  if (known !== undefined && now - known.checkedAt < SIDECAR_RECHECK_MS && isSameFile(known.stamp, stamp)) return known.found;
+  const known = sidecarsKnownNow(index, path, stamp, now);
+  if (known !== undefined) return known;
   const stats = await Promise.all(SIDECAR_CODINGS.map((coding) => stat(sidecarPath(path, coding)).catch(() => null)));
   let found = NONE;
   for (let i = 0; i < SIDECAR_CODINGS.length; i++) {
@@ -65,6 +65,13 @@ export async function findSidecars(index: SidecarIndex, path: string, stamp: Fil
   }
   index.known.set(path, { stamp, checkedAt: now, found });
   return found;
+}
+
+/** What findSidecars() would answer without a stat (the file unchanged, looked at recently); undefined when it must look. */
+export function sidecarsKnownNow(index: SidecarIndex, path: string, stamp: FileStamp, now: number): readonly Sidecar[] | undefined {
+  const known = index.known.get(path);
+  if (known !== undefined && now - known.checkedAt < SIDECAR_RECHECK_MS && isSameFile(known.stamp, stamp)) return known.found;
+  return undefined;
 }
 
 /**

@@ -409,7 +409,7 @@ describe('the compressed cache follows the file', () => {
     utimesSync(path, PAST / 1000, PAST / 1000);
     // Not a synchronisation: a file is only cached once its ctime is CACHE_SETTLE_MS old.
     await new Promise((r) => setTimeout(r, CACHE_SETTLE_MS + 50));
-    const h = serveStatic(root);
+    const h = serveStatic(root, { recheckMs: 0 }); // every request checks: a change shows at once
     const get = () => call(h, 'GET', '/doc.html', { 'Accept-Encoding': 'gzip' });
     const first = await get();
     assert.deepEqual(decode(first.body, 'gzip'), v1);

@@ -237,7 +237,7 @@ describe('the in-memory cache', () => {
   test('serves the new content after the file changes (size and mtime)', async () => {
     const { dir, file } = cachedSite();
     await new Promise((r) => setTimeout(r, 1100)); // let the ctime settle
-    const h = serveStatic(dir);
+    const h = serveStatic(dir, { recheckMs: 0 }); // every request checks: a change shows at once
     const a = await call(h, 'GET', '/hot.txt');
     assert.equal(a.body.toString(), 'version one');
     assert.ok(a.res.body?.bytes, 'served from memory');

@@ -90,7 +90,7 @@ test('followSymlinksOutside: true serves symlinks out of the root', async () => 
 test('a cached symlink swapped to point outside is not served', async () => {
   const link = join(site.root, 'swap.txt');
   symlinkSync('fifty.txt', link);
-  const h = serveStatic(site.root);
+  const h = serveStatic(site.root, { recheckMs: 0 }); // every request checks: a swap shows at once
   const first = await call(h, 'GET', '/swap.txt');
   assert.deepEqual(first.body, site.fifty);
   assert.ok(first.res.body?.bytes, 'cached');
