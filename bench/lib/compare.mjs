@@ -10,6 +10,9 @@
  * @property {string} name
  * @property {import('./server.mjs').ServerSpec | (() => Promise<import('./server.mjs').ServerSpec>)} spec
  *   a function when each run needs fresh state (nginx's temp dir, a free port)
+ * @property {Scenario['measure']} [measure] this server's load, instead of the scenario's
+ *   (the same server asked differently: another path, an Accept-Encoding)
+ * @property {Scenario['verify']} [verify] this server's check, instead of the scenario's
  *
  * @typedef {object} Scenario
  * @property {string} name
@@ -18,6 +21,9 @@
  *   the share of its core the load generator used
  * @property {(port: number) => Promise<void>} [verify] throws when the server answers wrongly
  * @property {Record<string, number>} [targets] competitor name -> minimum median ratio
+ * @property {ServerEntry[]} [servers] this scenario's servers, instead of the benchmark's
+ * @property {{ subject: string, competitor: string, target?: number }[]} [ratios] the ratios to
+ *   report, by server name; default: the first server ÷ each other one, with `targets`
  */
 import { SERVER_CPU, LOAD_CPU, canPin, pinningSummary } from './pinning.mjs';
 import { environment, formatNumber, formatReport, writeJsonReport } from './report.mjs';
@@ -46,9 +52,10 @@ export async function runComparison({ name, title, unit, servers, scenarios, opt
   const startedAt = new Date().toISOString();
   const results = [];
   for (const scenario of scenarios) {
-    const perServer = servers.map(() => ({ runs: [], discarded: [], failures: [] }));
+    const list = scenario.servers ?? servers;
+    const perServer = list.map(() => ({ runs: [], discarded: [], failures: [] }));
     for (let run = 1; run <= runs; run++) {
-      for (const [i, server] of servers.entries()) {
+      for (const [i, server] of list.entries()) {
         const label = `[${name}] ${scenario.name} · run ${run}/${runs} · ${server.name}`;
         for (let attempt = 0; ; attempt++) {
           let result;
@@ -73,7 +80,7 @@ export async function runComparison({ name, title, unit, servers, scenarios, opt
         }
       }
     }
-    results.push(summarizeScenario(scenario, servers, perServer));
+    results.push(summarizeScenario(scenario, list, perServer));
   }
   const report = {
     name,
@@ -100,13 +107,14 @@ export async function runComparison({ name, title, unit, servers, scenarios, opt
 async function runOnce(server, scenario, durationS, warmupS) {
   const spec = typeof server.spec === 'function' ? await server.spec() : server.spec;
   const running = await startServer({ ...spec, name: server.name });
+  const measure = server.measure ?? scenario.measure;
   try {
-    await scenario.verify?.(running.port);
-    if (warmupS > 0) await scenario.measure({ port: running.port, durationS: warmupS });
+    await (server.verify ?? scenario.verify)?.(running.port);
+    if (warmupS > 0) await measure({ port: running.port, durationS: warmupS });
     const cpuBefore = running.cpuSeconds();
     const busyBefore = systemBusySeconds();
     const started = performance.now();
-    const { value, loadCpu = null, details } = await scenario.measure({ port: running.port, durationS });
+    const { value, loadCpu = null, details } = await measure({ port: running.port, durationS });
     const wallSeconds = (performance.now() - started) / 1000;
     const cpuAfter = running.cpuSeconds();
     const busyAfter = systemBusySeconds();
@@ -123,7 +131,18 @@ async function runOnce(server, scenario, durationS, warmupS) {
 
 function summarizeScenario(scenario, servers, perServer) {
   const summaries = perServer.map((p) => summarize(p.runs.map((r) => r.value)));
-  const subject = servers[0].name;
+  const pairs =
+    scenario.ratios ??
+    servers.slice(1).map((competitor) => ({
+      subject: servers[0].name,
+      competitor: competitor.name,
+      target: scenario.targets?.[competitor.name],
+    }));
+  const indexOf = (name) => {
+    const i = servers.findIndex((server) => server.name === name);
+    if (i < 0) throw new Error(`scenario ${scenario.name}: no server named ${name}`);
+    return i;
+  };
   return {
     name: scenario.name,
     servers: servers.map((server, i) => ({
@@ -136,19 +155,23 @@ function summarizeScenario(scenario, servers, perServer) {
       discarded: perServer[i].discarded,
       failures: perServer[i].failures,
     })),
-    ratios: servers.slice(1).map((competitor, j) => ({
-      subject,
-      competitor: competitor.name,
-      ratio: ratio(summaries[0], summaries[j + 1]),
-      // Run k of the subject against run k of the competitor: neighbours in time.
-      pairedRatios: perServer[0].runs
-        .map((r) => {
-          const other = perServer[j + 1].runs.find((o) => o.run === r.run);
-          return other ? r.value / other.value : null;
-        })
-        .filter((x) => x !== null),
-      target: scenario.targets?.[competitor.name],
-    })),
+    ratios: pairs.map(({ subject, competitor, target }) => {
+      const a = indexOf(subject);
+      const b = indexOf(competitor);
+      return {
+        subject,
+        competitor,
+        ratio: ratio(summaries[a], summaries[b]),
+        // Run k of the subject against run k of the competitor: neighbours in time.
+        pairedRatios: perServer[a].runs
+          .map((r) => {
+            const other = perServer[b].runs.find((o) => o.run === r.run);
+            return other ? r.value / other.value : null;
+          })
+          .filter((x) => x !== null),
+        target,
+      };
+    }),
   };
 }
 

@@ -11,12 +11,15 @@ import { connect } from 'node:net';
 export const HTTP_CHECK_TIMEOUT_MS = 5_000;
 
 /**
- * Resolves when `count` pipelined `GET path` requests all get status 200 and
- * exactly `body`; rejects with what went wrong otherwise. Understands
- * Content-Length and chunked responses, which is all a benchmark server sends.
+ * Resolves when `count` pipelined `GET path` requests (with the extra
+ * `headers` lines, "Accept-Encoding: br" say) all get status 200 and exactly
+ * `body` once `decode` is applied to what came; rejects with what went wrong
+ * otherwise. Understands Content-Length and chunked responses, which is all
+ * a benchmark server sends.
  */
-export function checkPipelinedGets(port, { path = '/', count = 3, body }) {
+export function checkPipelinedGets(port, { path = '/', count = 3, body, headers = [], decode = (b) => b }) {
   const expected = Buffer.from(body);
+  const extra = headers.map((line) => `${line}\r\n`).join('');
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: '127.0.0.1' });
     let input = Buffer.alloc(0);
@@ -29,7 +32,7 @@ export function checkPipelinedGets(port, { path = '/', count = 3, body }) {
     };
     const timer = setTimeout(() => finish(`only ${seen} of ${count} responses within ${HTTP_CHECK_TIMEOUT_MS} ms`), HTTP_CHECK_TIMEOUT_MS);
     socket.on('connect', () => {
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`.repeat(count));
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extra}\r\n`.repeat(count));
     });
     socket.on('data', (chunk) => {
       input = Buffer.concat([input, chunk]);
@@ -44,7 +47,13 @@ export function checkPipelinedGets(port, { path = '/', count = 3, body }) {
         if (response === null) return;
         input = input.subarray(response.length);
         if (response.status !== 200) return finish(`response ${seen + 1} has status ${response.status}`);
-        if (!response.body.equals(expected)) {
+        let got;
+        try {
+          got = decode(response.body);
+        } catch (error) {
+          return finish(`response ${seen + 1} does not decode: ${error.message}`);
+        }
+        if (!got.equals(expected)) {
           return finish(`response ${seen + 1} has body ${JSON.stringify(response.body.toString().slice(0, 100))}`);
         }
         if (++seen === count) return finish(null);

@@ -18,14 +18,17 @@ export const WRK_PIPELINE_SCRIPT = join(BENCH_DIR, 'clients', 'wrk-pipeline.lua'
  * @param {number} [options.pipeline] requests per write; 1 (default) is plain keep-alive
  * @param {string} [options.path] request path, default "/"
  * @param {string[]} [options.headers] extra request header lines ("Accept-Encoding: gzip")
+ * @param {{ path: string, args: string[] }} [options.script] a wrk Lua script and its arguments
+ *   (instead of the pipelining one)
  */
-export function wrkLoad({ connections, threads = 1, pipeline = 1, path = '/', headers = [] }) {
+export function wrkLoad({ connections, threads = 1, pipeline = 1, path = '/', headers = [], script }) {
   return async ({ port, durationS }) => {
     const argv = ['wrk', `-t${threads}`, `-c${connections}`, `-d${durationS}s`, '--latency'];
     for (const header of headers) argv.push('-H', header);
-    if (pipeline > 1) argv.push('-s', WRK_PIPELINE_SCRIPT);
+    const lua = script ?? (pipeline > 1 ? { path: WRK_PIPELINE_SCRIPT, args: [String(pipeline)] } : null);
+    if (lua !== null) argv.push('-s', lua.path);
     argv.push(`http://127.0.0.1:${port}${path}`);
-    if (pipeline > 1) argv.push('--', String(pipeline));
+    if (lua !== null && lua.args.length > 0) argv.push('--', ...lua.args);
     const { stdout, cpu } = await runLoad(argv, durationS);
     const result = parseWrkOutput(stdout);
     // wrk times a pipelined batch, not each request, and prints 0 for some
