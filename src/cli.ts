@@ -7,7 +7,6 @@
  */
 import cluster from 'node:cluster';
 import { readFileSync, rmSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { accessLog } from './app/access-log.js';
 import { localUrl, networkUrls } from './app/addresses.js';
@@ -21,7 +20,7 @@ import { openBrowser } from './app/open-browser.js';
 import type { Settings } from './app/settings.js';
 import { buildSite, resolveUsers } from './app/site.js';
 import { loadTls, type TlsMaterial } from './app/tls-files.js';
-import { createServer, SHUTDOWN_IDLE_GRACE, type Server } from './http/server.js';
+import { createServer, type Server } from './http/server.js';
 import type { Handler } from './http/types.js';
 
 const DEMO_SITE = fileURLToPath(new URL('../demo/', import.meta.url));
@@ -91,15 +90,10 @@ function oneAtATime(fn: () => Promise<unknown>): () => void {
 const waitingMessage = (connections: number, timeoutMs: number): string =>
   `shutting down: waiting for ${connections} connection${connections === 1 ? '' : 's'} (${Math.round(timeoutMs / 1000)} s; Ctrl-C again to force)`;
 
-/**
- * Graceful close; `report` learns how many connections it waits for once
- * the idle ones are gone (those idle for only a moment get
- * SHUTDOWN_IDLE_GRACE for a request on its way).
- */
+/** Graceful close; `report` learns how many connections with a request in progress it waits for. */
 async function drain(server: Server, report: (connections: number) => void): Promise<void> {
   const closing = server.close();
-  const quick = await Promise.race([closing.then(() => true), sleep(SHUTDOWN_IDLE_GRACE + 50, false)]);
-  report(quick ? 0 : server.connections);
+  report(server.busy);
   await closing;
 }
 
@@ -171,8 +165,11 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
     });
   };
   const force = (): void => {
-    log?.flush();
-    process.exit(1); // the exit handler still removes the demo's files
+    // Cut what still runs now: the responses cut off are logged as aborted.
+    void server.close({ force: true }).then(() => {
+      log?.flush();
+      process.exit(1); // the exit handler still removes the demo's files
+    });
   };
 
   if (inWorker) {
