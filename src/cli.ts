@@ -13,7 +13,9 @@ import { CliError, HELP, parseCli, type CliConfig } from './app/cli-options.js';
 import { onShutdownRequest, runPrimary } from './app/cluster.js';
 import { createDemoFiles, type DemoFiles } from './app/demo-files.js';
 import { buildSite } from './app/site.js';
+import { primaryRelays, siteBus } from './app/site-bus.js';
 import { createServer } from './http/server.js';
+import { createHub } from './pubsub/hub.js';
 
 const DEMO_SITE = fileURLToPath(new URL('../demo/', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
@@ -50,7 +52,9 @@ async function serve(config: CliConfig, root: string, inWorker: boolean): Promis
     demoFiles = await createDemoFiles();
     demoDir = demoFiles.dir;
   }
-  const handler = buildSite({ ...config, root, demoFiles: config.demo ? demoDir : undefined });
+  // The demo chat room's hub; its bus reaches the other workers or machines.
+  const hub = config.demo ? createHub({ bus: siteBus(config, inWorker) }) : null;
+  const handler = buildSite({ ...config, root, demoFiles: config.demo ? demoDir : undefined, demoOptions: hub ? { hub } : undefined });
   const log = config.log === 'off' ? null : accessLog(config.log);
   const server = createServer(handler, { onResponse: log === null ? undefined : log.record });
   try {
@@ -71,6 +75,7 @@ async function serve(config: CliConfig, root: string, inWorker: boolean): Promis
     if (stopping) process.exit(1); // a second signal: stop waiting
     stopping = true;
     void server.close().then(async () => {
+      await hub?.close();
       log?.flush();
       await demoFiles?.remove();
       process.exit(0);
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
     }
     runPrimary({
       workers: config.workers,
+      relayPubSub: primaryRelays(config),
       shutdownTimeout: 10_000,
       onListening: ({ address, port }) => {
         if (!config.quiet) {

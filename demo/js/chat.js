@@ -19,10 +19,14 @@ function open(path, statusEl, onMessage) {
 }
 
 $('name').value = `guest${Math.floor(Math.random() * 1000)}`;
-const chat = open('/ws/chat', $('chat-status'), (data) => {
+// The room is a topic of the server's pub/sub hub: with --workers or
+// --pubsub, members on other processes are in it too. Joins and leaves
+// (`event`) carry the member's name.
+const chat = open(`/ws/chat?name=${encodeURIComponent($('name').value)}`, $('chat-status'), (data) => {
   try {
     const m = JSON.parse(data);
-    append($('chat-log'), m.name ? `${m.name}: ${m.text}` : m.text, m.name ? '' : 'muted');
+    if (m.event) append($('chat-log'), m.text, 'muted');
+    else append($('chat-log'), `${m.name}: ${m.text}`);
   } catch {
     append($('chat-log'), data);
   }

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { parseRedisUrl } from '../pubsub/redis/url.js';
 
 export type LogMode = 'combined' | 'json' | 'off';
 
@@ -26,6 +27,8 @@ export type CliConfig = {
   quiet: boolean;
   /** Adds X-Weft-Pid to responses (to see which worker answered). */
   exposePid: boolean;
+  /** redis:// URL of the pub/sub bus (the demo chat across machines); null: IPC between workers, or none. */
+  pubsub: string | null;
 };
 
 export type CliCommand = { kind: 'serve'; config: CliConfig } | { kind: 'help' } | { kind: 'version' };
@@ -58,6 +61,9 @@ Options:
       --log <format>      access log: combined (default), json or off
   -q, --quiet             print nothing but errors
       --expose-pid        add X-Weft-Pid to every response (debugging workers)
+      --pubsub <url>      with --demo: carry the chat room across processes and machines
+                          on Redis (redis://[user:pass@]host[:port][/db], rediss:// for TLS);
+                          without it, --workers share the room through the primary
   -h, --help              show this help
   -v, --version           show the version
 `;
@@ -92,6 +98,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliComman
         log: { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         'expose-pid': { type: 'boolean' },
+        pubsub: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -114,6 +121,15 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliComman
   if ((v['tls-cert'] === undefined) !== (v['tls-key'] === undefined)) {
     throw new CliError('--tls-cert and --tls-key go together');
   }
+  const pubsub = v.pubsub ?? null;
+  if (pubsub !== null) {
+    if (!v.demo) throw new CliError('--pubsub carries the demo chat room: use it with --demo');
+    try {
+      parseRedisUrl(pubsub);
+    } catch (err) {
+      throw new CliError(`--pubsub: ${(err as Error).message}`);
+    }
+  }
   const host = v.host ?? '127.0.0.1';
   if (host === '' || /\s/.test(host)) throw new CliError(`--host must be an address, not "${host}"`);
 
@@ -135,6 +151,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliComman
       log: v.quiet ? 'off' : log,
       quiet: v.quiet ?? false,
       exposePid: v['expose-pid'] ?? false,
+      pubsub,
     },
   };
 }

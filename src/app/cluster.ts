@@ -1,11 +1,13 @@
 /**
  * Multi-core: a primary process runs N workers with `node:cluster`, all
- * sharing the listening socket. The primary restarts a worker that dies (with
+ * sharing the listening socket (and, with relayPubSub, relaying the pub/sub
+ * hub's IPC bus between them). The primary restarts a worker that dies (with
  * a growing delay if workers keep dying at start, so a crash loop does not
  * spin), and on SIGTERM/SIGINT asks every worker to shut down gracefully and
  * exits once they have, or once the deadline has passed.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { startIpcRelay } from '../pubsub/ipc-relay.js';
 
 /** Message from the primary asking a worker to drain and exit. */
 export const SHUTDOWN_MESSAGE = 'weft:shutdown';
@@ -22,6 +24,8 @@ export type PrimaryOptions = {
   onListening: (address: { address: string; port: number }) => void;
   /** Reported restarts and failures. */
   log: (message: string) => void;
+  /** Relay the workers' IPC pub/sub bus (ipcBus) between them. Default false. */
+  relayPubSub?: boolean;
 };
 
 /** Runs the primary: forks and supervises the workers. Returns at once. */
@@ -70,6 +74,9 @@ export function runPrimary(options: PrimaryOptions): void {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 
+  // Bytes cross the IPC channel as bytes, not as JSON arrays of numbers.
+  cluster.setupPrimary({ serialization: 'advanced' });
+  if (options.relayPubSub) startIpcRelay({ log: options.log });
   for (let i = 0; i < options.workers; i++) fork();
 }
 

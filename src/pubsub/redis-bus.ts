@@ -80,6 +80,10 @@ class RedisBus implements Bus {
   private sub: RedisConn | null = null;
   /** Connected, resubscribed: publishing goes straight to Redis. */
   private ready = false;
+  /** A connection attempt is on its way (not waiting for the retry timer). */
+  private connecting = false;
+  /** subscribe() calls waiting for that attempt to succeed or fail. */
+  private whenSettled: (() => void)[] = [];
   private closed = false;
   private readonly wanted = new Set<string>();
   /** Published while not ready, in order; sent once ready. */
@@ -131,7 +135,11 @@ class RedisBus implements Bus {
   subscribe(topic: string): Promise<void> | undefined {
     this.wanted.add(topic);
     const sub = this.sub;
-    if (sub === null) return undefined; // subscribed on (re)connection
+    if (sub === null) {
+      // Subscribed on (re)connection: wait for it if a connection is on its way.
+      if (!this.connecting) return undefined;
+      return new Promise<void>((resolve) => this.whenSettled.push(resolve));
+    }
     return new Promise<void>((resolve) => {
       sub.send(['SUBSCRIBE', [this.prefix, topic]], (err) => {
         if (err instanceof RedisError) this.log(`${this.name}: SUBSCRIBE ${this.prefix}${topic} refused: ${err.message}`);
@@ -169,6 +177,7 @@ class RedisBus implements Bus {
       this.sub?.close();
       this.pub = this.sub = null;
       this.ready = false;
+      this.settle();
       for (let h = this.held.shift(); h !== undefined; h = this.held.shift()) this.queue.release(h.size);
       this.queue.close();
     }
@@ -179,6 +188,7 @@ class RedisBus implements Bus {
 
   private connect(): void {
     this.retryTimer = null;
+    this.connecting = true;
     const generation = ++this.generation;
     const a = this.addr;
     const common = {
@@ -209,6 +219,7 @@ class RedisBus implements Bus {
   }
 
   private failed(err: Error): void {
+    this.settle();
     this.attempts++;
     const why = describeError(err);
     if (why !== this.lastFailure) {
@@ -241,6 +252,7 @@ class RedisBus implements Bus {
 
   private resume(topics: number): void {
     this.ready = true;
+    this.settle();
     const held = this.held.length;
     for (let h = this.held.shift(); h !== undefined; h = this.held.shift()) this.write(h.topic, h.data, h.size);
     if (this.everConnected) {
@@ -254,6 +266,12 @@ class RedisBus implements Bus {
     this.attempts = 0;
     this.lastFailure = '';
     this.startPinging();
+  }
+
+  /** The connection attempt is over: wake the subscribe() calls that waited for it. */
+  private settle(): void {
+    this.connecting = false;
+    for (const resolve of this.whenSettled.splice(0)) resolve();
   }
 
   /** A connection of the current pair ended: drop both, reconnect. */

@@ -4,71 +4,17 @@
  * subscriptions, order per publisher, slow subscribers, flooding publishers.
  */
 import assert from 'node:assert/strict';
-import type * as net from 'node:net';
 import { test } from 'node:test';
 import { router } from '../../src/app/router.js';
-import { readAll } from '../../src/http/body.js';
-import { createHub, type HubOptions } from '../../src/pubsub/hub.js';
 import type { Bus } from '../../src/pubsub/bus.js';
-import { pubsubStatus } from '../../src/pubsub/status.js';
+import { createHub } from '../../src/pubsub/hub.js';
 import { websocket } from '../../src/ws/accept.js';
 import type { WSConn } from '../../src/ws/websocket.js';
 import { startServer } from '../http/support.js';
 import { assertWhole, heapAfterGc, snapshot } from '../leaks.js';
-import { openClient, type Client } from '../ws/client.js';
+import { openClient } from '../ws/client.js';
 import { frame, rawConnect } from '../ws/raw.js';
-
-/** One turn of the event loop (lets I/O happen); not a timer. */
-const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-/**
- * A server with a hub: `/ws?topic=a&topic=b` subscribes to the topics and
- * says "ready"; then each text message is a command: `pub <topic> <text>`
- * (the connection as `from`), `pubx <topic> <text>` (as `except`),
- * `unsub <topic>`. Binary messages are published to the first topic.
- * POST /publish/:topic publishes the body (text for text/plain).
- */
-async function hubServer(options: HubOptions = {}) {
-  const hub = createHub(options);
-  const sockets: WSConn[] = [];
-  const app = router()
-    .get('/ws', websocket(async (ws, req) => {
-      sockets.push(ws);
-      const topics = new URLSearchParams(req.query).getAll('topic');
-      for (const t of topics) await ws.subscribe(t);
-      await ws.send('ready');
-      for await (const m of ws) {
-        if (m.type === 'binary') {
-          await hub.publish(topics[0]!, m.data, { from: ws });
-          continue;
-        }
-        const [verb, topic, ...rest] = m.data.split(' ');
-        const text = rest.join(' ');
-        if (verb === 'pub') await hub.publish(topic!, text, { from: ws });
-        else if (verb === 'pubx') await hub.publish(topic!, text, { except: ws });
-        else if (verb === 'unsub') ws.unsubscribe(topic!);
-      }
-    }, { topics: hub }))
-    .post('/publish/:topic', async (req, body, params) => {
-      const data = await readAll(body);
-      await hub.publish(params.topic!, req.headers.get('content-type') === 'text/plain' ? data.toString() : data);
-      return { code: 204 };
-    })
-    .get('/status', pubsubStatus(hub));
-  const server = await startServer(app);
-  const join = async (...topics: string[]): Promise<Client> => {
-    const c = await openClient(server.port, { path: `/ws?${topics.map((t) => `topic=${t}`).join('&')}` });
-    assert.equal(String((await c.next()).data), 'ready');
-    return c;
-  };
-  return { hub, server, sockets, join };
-}
-
-const text = async (c: Client): Promise<string> => {
-  const m = await c.next();
-  assert.equal(m.binary, false, `expected text, got binary ${m.data.toString('hex')}`);
-  return String(m.data);
-};
+import { hubServer, socketOf, text, turn } from './support.js';
 
 test('a subscriber gets what is published on its topics only; text stays text, bytes stay binary; HTTP handlers publish too', async () => {
   const { server, join } = await hubServer();
@@ -191,9 +137,6 @@ test('order is kept per publisher: three publishers interleaved, every subscribe
   }
 });
 
-/** The `ws` client's socket, to stop reading from it. */
-const socketOf = (c: Client): net.Socket => (c.ws as unknown as { _socket: net.Socket })._socket;
-
 test('a subscriber too slow to keep up is closed with 1013; the others get every message', { timeout: 60_000 }, async () => {
   let slowSeen!: (ws: WSConn) => void;
   const slowClosed = new Promise<WSConn>((r) => (slowSeen = r));
@@ -305,7 +248,7 @@ test('the status endpoint reports the counters as JSON', async () => {
     await a.next();
     const r = await fetch(`http://127.0.0.1:${server.port}/status`);
     assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8');
-    const s = await r.json();
+    const s = (await r.json()) as { pid: number; published: number; delivered: number; dropped: number; topics: number; bus: { kind: string } };
     assert.equal(s.pid, process.pid);
     assert.equal(s.published, 1);
     assert.equal(s.delivered, 1);

@@ -127,7 +127,7 @@ test('AUTH with an ACL user: right password, wrong password, a command the user 
   admin.close();
 
   const a = parseRedisUrl(`redis://alice:s3cret@127.0.0.1:${redis.port}/3`);
-  const alice = await open(a);
+  const alice = await open({ ...a, tls: undefined });
   assert.equal(String(await alice.command(['ACL', 'WHOAMI'])), 'alice');
   assert.match(String(await alice.command(['CLIENT', 'INFO'])), / db=3 /, 'the database in the URL is selected');
   alice.close();
