@@ -20,7 +20,7 @@ export type PrimaryOptions = {
   workers: number;
   /** How long workers get to finish in-flight requests at shutdown (ms). */
   shutdownTimeout: number;
-  /** Called once, when the first worker listens. */
+  /** Called once, when every worker listens. */
   onListening: (address: { address: string; port: number }) => void;
   /** Reported restarts and failures. */
   log: (message: string) => void;
@@ -40,9 +40,13 @@ export function runPrimary(options: PrimaryOptions): void {
     started.set(w, Date.now());
   };
 
-  cluster.on('listening', (_w, address) => {
+  // Announced once every worker listens: before that, connections would all
+  // go to the first ones (a --workers test would see a single worker).
+  const listening = new Set<Worker>();
+  cluster.on('listening', (w, address) => {
     restartDelay = 0;
-    if (!announced) {
+    listening.add(w);
+    if (!announced && listening.size >= options.workers) {
       announced = true;
       options.onListening({ address: address.address ?? '127.0.0.1', port: address.port });
     }
@@ -51,6 +55,7 @@ export function runPrimary(options: PrimaryOptions): void {
   cluster.on('exit', (w, code, signal) => {
     const born = started.get(w) ?? 0;
     started.delete(w);
+    listening.delete(w);
     if (stopping) {
       if (started.size === 0) process.exit(0);
       return;

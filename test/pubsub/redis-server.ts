@@ -1,14 +1,13 @@
 /**
  * A real `redis-server` for tests: started on a free port on 127.0.0.1 with
- * persistence off, stopped by `stop()`. A small shell wrapper holds the
- * test process's end of a pipe, so that Redis is killed even if the test
- * process dies without stopping it.
+ * persistence off, stopped by `stop()`, and killed with the test process if
+ * that dies first (guarded.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { hasCommands } from '../support.js';
+import { spawnGuarded, type Guarded } from './guarded.js';
 
 export const hasRedis = hasCommands('redis-server');
 
@@ -25,16 +24,6 @@ export type RedisServer = {
   stop(): Promise<void>;
 };
 
-// Redis runs in the background; the subshell kills it when the pipe from the
-// test closes (the test process is gone); the wrapper exits when Redis does.
-// (A background job's stdin is /dev/null unless redirected: hence fd 3.)
-const WRAPPER = `exec 3<&0
-redis-server "$@" & p=$!
-echo "pid $p"
-( read _ <&3; kill -9 $p 2>/dev/null ) & r=$!
-wait $p
-kill $r 2>/dev/null`;
-
 async function freePort(): Promise<number> {
   const s = net.createServer();
   s.listen(0, '127.0.0.1');
@@ -44,56 +33,22 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-type Running = { wrapper: ChildProcess; pid: number };
-
 /** With TLS: Redis speaks only TLS, on the port (no client certificates asked for). */
 export type RedisTls = { certFile: string; keyFile: string };
 
-async function launch(port: number, args: string[], tls?: RedisTls): Promise<Running> {
+function launch(port: number, args: string[], tls?: RedisTls): Promise<Guarded> {
   const ports = tls === undefined
     ? ['--port', String(port)]
     : ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile,
         '--tls-ca-cert-file', tls.certFile, '--tls-auth-clients', 'no'];
-  let out = '';
-  const wrapper = spawn('sh', ['-c', WRAPPER, 'sh', ...ports, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--dir', tmpdir(), '--logfile', '', '--daemonize', 'no', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  wrapper.stderr!.on('data', (d: Buffer) => (out += d.toString())); // the shell's "Killed" notes, Redis's complaints
-  let pid = 0;
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = /^pid (\d+)$/m.exec(out);
-      if (m) pid = Number(m[1]);
-      if (pid !== 0 && out.includes('Ready to accept connections')) {
-        wrapper.stdout!.off('data', onData);
-        wrapper.stdout!.resume(); // keep draining its log
-        wrapper.off('exit', onExit);
-        resolve();
-      }
-    };
-    const onExit = (): void => reject(new Error(`redis-server did not start:\n${out}`));
-    wrapper.stdout!.on('data', onData);
-    wrapper.once('exit', onExit);
-  });
-  return { wrapper, pid };
-}
-
-async function end(r: Running | null): Promise<void> {
-  if (r === null || r.wrapper.exitCode !== null || r.wrapper.signalCode !== null) return;
-  const exited = once(r.wrapper, 'exit');
-  try {
-    process.kill(r.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-  r.wrapper.stdin!.end();
-  await exited;
+  return spawnGuarded('redis-server', [...ports, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--dir', tmpdir(), '--logfile', '', '--daemonize', 'no', ...args], /Ready to accept connections/);
 }
 
 /** Starts a redis-server; `args` are more of its options (`--requirepass`, ...). */
 export async function startRedis(args: string[] = [], tls?: RedisTls): Promise<RedisServer> {
   const port = await freePort();
-  let running: Running | null = await launch(port, args, tls);
+  let running: Guarded | null = await launch(port, args, tls);
   return {
     port,
     url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
@@ -101,14 +56,14 @@ export async function startRedis(args: string[] = [], tls?: RedisTls): Promise<R
       return running?.pid ?? 0;
     },
     async kill() {
-      await end(running);
+      await running?.stop();
     },
     async restart() {
-      await end(running);
+      await running?.stop();
       running = await launch(port, args, tls);
     },
     async stop() {
-      await end(running);
+      await running?.stop();
       running = null;
     },
   };
