@@ -1,35 +1,38 @@
 /**
- * A streaming endpoint: Server-Sent Events from an async generator. Each
- * event is sent as it is produced (chunked encoding); when the client goes
- * away the generator is returned, so its `finally` releases what it holds.
+ * A streaming endpoint: server-sent events with eventStream(). Each event is
+ * sent as it is produced; a comment goes out when nothing happened for a
+ * while (heartbeat); a browser that reconnects sends the last ID it saw and
+ * the count resumes from there. When the client goes away the generator's
+ * signal is aborted and its `finally` runs.
  *
  *   node dist/examples/streaming.js --port 3002
  *   curl -N localhost:3002/clock
+ *   curl -N localhost:3002/clock -H 'Last-Event-ID: 41'
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { bodyFromGenerator, createServer, router } from 'weft';
+import { createServer, eventStream, lastEventId, router } from 'weft';
 
 let listeners = 0;
 
-async function* clock(): AsyncGenerator<string> {
-  listeners++;
-  try {
-    yield `retry: 2000\n\n`;
-    for (let i = 0; ; i++) {
-      yield `id: ${i}\ndata: ${new Date().toISOString()} (${listeners} listening)\n\n`;
-      await sleep(1000);
-    }
-  } finally {
-    listeners--; // runs when the client disconnects, too
-  }
-}
-
-const app = router().get('/clock', () => ({
-  code: 200,
-  headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-store' },
-  body: bodyFromGenerator(clock()),
-}));
+const app = router().get('/clock', (req) =>
+  eventStream(
+    async function* (signal) {
+      listeners++;
+      try {
+        let id = Number(lastEventId(req) ?? -1);
+        for (;;) {
+          id++;
+          yield { event: 'tick', id: String(id), data: `${new Date().toISOString()} (${listeners} listening)` };
+          await sleep(1000, undefined, { signal });
+        }
+      } finally {
+        listeners--; // runs when the client disconnects, too
+      }
+    },
+    { retry: 2000, heartbeatMs: 15_000 },
+  ),
+);
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '3002' }, host: { type: 'string', default: '127.0.0.1' } } });
 const server = await createServer(app).listen({ port: Number(values.port), host: values.host });

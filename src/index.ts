@@ -7,6 +7,7 @@ export * from './net/index.js';
 export * from './http/index.js';
 export * from './app/index.js';
 export * from './sync/index.js';
+export * from './kit/index.js';
 export { serveStatic, type StaticOptions, type DotfilesPolicy } from './static/index.js';
 export {
   withCompression,

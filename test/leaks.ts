@@ -66,11 +66,15 @@ export async function assertWhole(server: Checkable, before: ResourceSnapshot, s
   assert.deepEqual(left, [], `resources left behind: ${left.join(', ')}`);
 }
 
-/** Heap used after a full collection (needs --expose-gc), in bytes. */
+/**
+ * Memory retained after a full collection (needs --expose-gc), in bytes: the
+ * JS heap plus the memory behind Buffers, which lives outside it.
+ */
 export function heapAfterGc(): number {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('run with --expose-gc');
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }

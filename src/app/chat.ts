@@ -23,6 +23,7 @@ export const CHAT_MAX_NAME = 32;
 /** The room's topic unless told otherwise. */
 export const CHAT_TOPIC = 'chat';
 
+/** A chat room made by createChatRoom(). */
 export type ChatRoom = {
   /** Runs one member's session under `name` (default "guest"); resolves when it leaves. */
   join(ws: WSConn, name?: string): Promise<void>;
@@ -31,6 +32,7 @@ export type ChatRoom = {
   readonly hub: Hub;
 };
 
+/** Options of createChatRoom(). */
 export type ChatOptions = {
   /** The hub the room is a topic of. Default: a hub of its own, for this process. */
   hub?: Hub;
@@ -44,6 +46,14 @@ const cleanName = (name: unknown): string | null => {
   return n === '' ? null : n;
 };
 
+/**
+ * A chat room over WebSocket, as a topic of `options.hub` (or of a hub of
+ * its own): members on every process the hub's bus reaches talk together.
+ *
+ * @example
+ * const room = createChatRoom({ hub: createHub({ bus: redisBus({ url: 'redis://10.0.0.5' }) }) });
+ * app.get('/chat', websocket((ws, req) => room.join(ws, new URLSearchParams(req.query).get('name') ?? 'guest')));
+ */
 export function createChatRoom(options: ChatOptions = {}): ChatRoom {
   const hub = options.hub ?? createHub();
   const topic = options.topic ?? CHAT_TOPIC;

@@ -14,6 +14,7 @@ import type { WSConn } from '../ws/websocket.js';
 import { createChatRoom } from './chat.js';
 import type { Router } from './router.js';
 
+/** Options of the demo routes. */
 export type DemoOptions = {
   /** Pause between two /sheep lines (ms). Default 1000. */
   sheepInterval?: number;

@@ -3,7 +3,7 @@
  * node:zlib stream (gzip, deflate, brotli), with backpressure, live flushing
  * for streams, and an owner who always releases both.
  */
-import zlib from 'node:zlib';
+import * as zlib from 'node:zlib';
 import type { BodyReader } from '../http/types.js';
 import { COMPRESSOR_CHUNK_SIZE, DEFAULT_BROTLI_QUALITY, DEFAULT_BROTLI_WINDOW_BITS, DEFAULT_ZLIB_LEVEL } from './limits.js';
 import type { Coding } from './negotiate.js';

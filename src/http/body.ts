@@ -1,7 +1,8 @@
 /**
  * BodyReaders from the things applications have at hand (book 8.2-8.3): a
  * Buffer or string, an async generator, a Node Readable; and readAll() to
- * buffer a request body under a limit.
+ * buffer a request body under a limit (the kit's readJSON, readForm and
+ * readMultipart read typed bodies).
  */
 import type { Readable } from 'node:stream';
 import { HTTPError } from './errors.js';
@@ -37,19 +38,6 @@ export function json(value: unknown, code = 200, headers: ResponseHeaders = {}):
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
     body: bodyFromBuffer(JSON.stringify(value)),
   };
-}
-
-/**
- * A request body parsed as JSON, read under `limit` bytes (413 past it);
- * malformed JSON is an HTTPError 400.
- */
-export async function readJSON(body: BodyReader, limit = DEFAULT_BUFFERED_BODY_LIMIT): Promise<unknown> {
-  const text = (await readAll(body, limit)).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HTTPError(400, 'malformed JSON');
-  }
 }
 
 /** The empty body. */

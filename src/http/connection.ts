@@ -15,11 +15,18 @@ import type { Conn } from '../net/conn.js';
 import { DynBuf } from '../net/dynbuf.js';
 import { BufWriter } from '../net/bufwriter.js';
 import { bodyFromBuffer } from './body.js';
-import { HTTPError, STATUS_TEXT, errorStatus, type ErrorFormatter } from './errors.js';
+import {
+  HTTPError,
+  STATUS_TEXT,
+  errorStatus,
+  notedErrorFormatter,
+  withNotedErrorHeaders,
+  type ErrorFormatter,
+} from './errors.js';
 import { parseRequestHead, type RequestHead } from './head.js';
 import type { HTTPLimits, HTTPTimeouts } from './limits.js';
 import { chunkedBody, lengthBody, noRequestBody, type BodySource, type RequestBody } from './request-body.js';
-import { ResponseError, writeResponse, type WriteResult } from './response.js';
+import { ResponseError, writeResponse, type WriteOptions, type WriteProgress, type WriteResult } from './response.js';
 import type { Handler, HTTPReq, HTTPRes } from './types.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
@@ -39,6 +46,8 @@ export type ResponseInfo = {
   bytes: number;
   /** From the complete request head to the end of the response (ms). */
   durationMs: number;
+  /** The response was cut off (the client went away, a body failed, shutdown's deadline): `bytes` is what was sent. */
+  aborted: boolean;
 };
 
 /** What every connection of a server shares. */
@@ -72,16 +81,42 @@ export type ConnectionState = {
   kind: TimeoutKind;
   /** Waiting for a request with no byte of it yet: may be closed at shutdown. */
   idle: boolean;
+  /** When it last became idle (ms since epoch): a connection idle for only a moment may have a request on the wire. */
+  idleSince: number;
   /** Handed to an upgrade handler: the loop no longer owns it. */
   upgraded: boolean;
   /** Send-timeout bookkeeping: socket.bytesWritten at the last progress, and when that was. */
   lastWritten: number;
   stalledSince: number;
+  /** When the current request's first byte arrived (ms on ctx.clock): requestTimeout counts from here. */
+  requestStart: number;
+  /** Body data rate bookkeeping: when the current wait for body bytes began (0: not waiting)... */
+  waitStart: number;
+  /** ...the time spent waiting for this request's body before it (ms)... */
+  bodyWaited: number;
+  /** ...and the body bytes received so far. */
+  bodyBytes: number;
 };
 
 export function newConnectionState(conn: Conn): ConnectionState {
-  return { conn, deadline: 0, kind: 'idle', idle: true, upgraded: false, lastWritten: 0, stalledSince: 0 };
+  return {
+    conn,
+    deadline: 0,
+    kind: 'idle',
+    idle: true,
+    idleSince: Date.now(),
+    upgraded: false,
+    lastWritten: 0,
+    stalledSince: 0,
+    requestStart: 0,
+    waitStart: 0,
+    bodyWaited: 0,
+    bodyBytes: 0,
+  };
 }
+
+/** Why a request's body is cut off by the server's clock. */
+export const requestTooSlow = (what: string): HTTPError => new HTTPError(408, what, { close: true });
 
 /**
  * One connection's buffers and state. It is the BodySource of the request
@@ -93,8 +128,12 @@ class Session implements BodySource {
   readonly remote: string;
   /** `100 Continue` is owed before the first read of the current body. */
   continuePending = false;
+  /** The first byte of the next request head has arrived. */
+  inHead = false;
   /** Bytes of the buffered input already searched for the end of a head. */
   scanned = 0;
+  /** How far the current response has got (the response writer updates it). */
+  readonly progress: WriteProgress = { headSent: false, bytes: 0 };
   private flushScheduled = false;
 
   constructor(
@@ -106,18 +145,30 @@ class Session implements BodySource {
   }
 
   async fill(): Promise<boolean> {
-    const state = this.state;
+    const { state, ctx } = this;
     if (this.continuePending) {
       this.continuePending = false;
-      this.out.push(CONTINUE);
+      // RFC 9110 §10.1.1: a 100 never follows any byte of the final response.
+      if (!this.progress.headSent) this.out.push(CONTINUE);
     }
     const flushed = this.out.flush();
     if (flushed !== undefined) await flushed;
+    const t = ctx.timeouts;
+    const now = ctx.clock.now;
+    if (t.requestTimeout > 0 && now - state.requestStart >= t.requestTimeout) throw requestTooSlow('request not received in time');
     state.kind = 'body';
-    state.deadline = this.ctx.clock.now + this.ctx.timeouts.bodyTimeout;
-    const chunk = await state.conn.read();
-    state.deadline = 0;
+    state.waitStart = now;
+    state.deadline = now + t.bodyTimeout;
+    let chunk: Buffer;
+    try {
+      chunk = await state.conn.read();
+    } finally {
+      state.deadline = 0;
+      state.bodyWaited += ctx.clock.now - state.waitStart;
+      state.waitStart = 0;
+    }
     if (chunk.length === 0) return false;
+    state.bodyBytes += chunk.length;
     this.input.append(chunk);
     return true;
   }
@@ -164,7 +215,7 @@ export async function serveConnection(state: ConnectionState, ctx: ConnectionCon
       }
       if (head === null) break;
       const outcome = await exchange(head, session);
-      if (outcome === 'upgraded') return;
+      if (outcome === 'upgraded' || outcome === 'abort') return;
       if (outcome === 'close' || ctx.stopping) break;
       const flushed = session.flushOrBatch();
       if (flushed !== undefined) await flushed;
@@ -188,13 +239,21 @@ function takeHead(session: Session): RequestHead | undefined {
   // RFC 9112 §2.2: ignore empty lines before a request line.
   while (input.byteAt(0) === 0x0d && input.byteAt(1) === 0x0a) input.consume(2);
   if (input.length === 0) return undefined;
-  state.idle = false;
+  if (!session.inHead) {
+    // The first byte of a head: headersTimeout and requestTimeout count from here.
+    session.inHead = true;
+    state.idle = false;
+    state.kind = 'head';
+    state.requestStart = ctx.clock.now;
+    state.deadline = ctx.clock.now + ctx.timeouts.headersTimeout;
+  }
   const end = input.indexOf(CRLFCRLF, session.scanned);
   if (end >= 0) {
     if (end + 4 > limits.maxHeadSize) throw headTooLarge(input, limits);
     const text = input.latin1(0, end);
     input.consume(end + 4);
     session.scanned = 0;
+    session.inHead = false;
     state.deadline = 0;
     return parseRequestHead(text, limits, session.remote, ctx.secure);
   }
@@ -211,14 +270,12 @@ function takeHead(session: Session): RequestHead | undefined {
 async function readHead(session: Session): Promise<RequestHead | null> {
   const { state, ctx, input, out } = session;
   for (;;) {
-    if (input.length > 0) {
-      // Headers must be complete within headersTimeout of their first byte.
-      if (state.kind !== 'head' || state.deadline === 0) {
-        state.kind = 'head';
-        state.deadline = ctx.clock.now + ctx.timeouts.headersTimeout;
+    // A partial head runs on the deadline takeHead set at its first byte.
+    if (input.length === 0) {
+      if (!state.idle) {
+        state.idle = true;
+        state.idleSince = Date.now();
       }
-    } else {
-      state.idle = true;
       if (ctx.stopping) return null;
       state.kind = 'idle';
       state.deadline = ctx.clock.now + ctx.timeouts.idleTimeout;
@@ -253,14 +310,20 @@ function checkRequestLineSoFar(input: DynBuf, limits: HTTPLimits): void {
   }
 }
 
-type Outcome = 'keep' | 'close' | 'upgraded';
+/** After an exchange: keep the connection, close it gracefully, cut it, or leave it to an upgrade handler. */
+type Outcome = 'keep' | 'close' | 'abort' | 'upgraded';
 
 /** One request/response exchange. */
 async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
-  const { state, ctx, out } = session;
+  const { state, ctx, out, progress } = session;
   const req = head.req;
   const started = ctx.onResponse !== null ? performance.now() : 0;
-  session.continuePending = head.expectContinue;
+  // RFC 9110 §10.1.1: once body bytes are here, a 100 is not needed.
+  session.continuePending = head.expectContinue && session.input.length === 0;
+  progress.headSent = false;
+  progress.bytes = 0;
+  state.bodyWaited = 0;
+  state.bodyBytes = session.input.length;
 
   let body: RequestBody;
   try {
@@ -285,37 +348,48 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
       const r = ctx.handler(req, body);
       res = r instanceof Promise ? await r : r;
     } catch (err) {
-      if (state.conn.closed) return 'close';
-      if (!(err instanceof HTTPError)) ctx.onError(err, req);
-      res = errorResponse(ctx, err, req);
-      if (err instanceof HTTPError && err.close === true) close = true;
+      const fault = clientFault(err, body);
+      if (state.conn.closed || (fault instanceof Error && !(fault instanceof HTTPError))) return 'close';
+      if (fault === null) ctx.onError(err, req);
+      res = errorResponse(ctx, fault ?? err, req);
+      if (fault instanceof HTTPError && fault.close === true) close = true;
     }
   }
 
   // The request body must be consumed before the next request can be parsed.
+  // A body the response itself streams (an echo) may still be read; one it
+  // will not read is drained afterwards if small enough.
   if (body.broken || ctx.stopping) close = true;
-  else if (!body.finished && (session.continuePending || head.bodyLength > ctx.limits.maxDrainSize)) close = true;
+  else if (!body.finished && !streams(res) && (session.continuePending || head.bodyLength > ctx.limits.maxDrainSize)) {
+    close = true;
+  }
 
   let upgrade =
     res.upgrade !== undefined &&
     (res.code === 101 || (req.method === 'CONNECT' && res.code >= 200 && res.code < 300));
-  const opts = { method: req.method, version: req.version, close, server: ctx.server };
-  let written: WriteResult;
+  const opts: WriteOptions = { method: req.method, version: req.version, close, server: ctx.server, progress };
+  let written: WriteResult | null = null;
   try {
     const w = writeResponse(out, res, opts);
     written = w instanceof Promise ? await w : w;
   } catch (err) {
-    if (!(err instanceof ResponseError) || !err.beforeHead) throw err;
-    // An invalid response, caught before anything of it was written: answer 500 instead.
-    ctx.onError(err, req);
-    res = defaultFormatError(err, req);
+    const fault = clientFault(err, body);
+    const cut = state.conn.closed || !(err instanceof ResponseError && err.beforeHead) || (fault !== null && !(fault instanceof HTTPError));
+    if (cut) {
+      // Part of the response is out (or the peer is gone): its framing
+      // cannot be finished honestly, so the connection is cut.
+      if (fault === null && !state.conn.closed) ctx.onError(err, req);
+      logResponse(ctx, req, res.code, progress.bytes, started, true);
+      return 'abort';
+    }
+    // Nothing of the response was written: answer the error instead.
+    if (fault === null) ctx.onError(err, req);
+    res = errorResponse(ctx, fault ?? err, req);
     upgrade = false;
     opts.close = true;
     written = await writeResponse(out, res, opts);
   }
-  if (ctx.onResponse !== null) {
-    ctx.onResponse({ req, code: res.code, bytes: written.bytes, durationMs: performance.now() - started });
-  }
+  logResponse(ctx, req, res.code, written.bytes, started, false);
 
   if (upgrade) {
     await out.flush();
@@ -331,8 +405,32 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
     return 'upgraded';
   }
   if (written.close) return 'close';
-  if (!body.finished && !(await body.drain(ctx.limits.maxDrainSize))) return 'close';
+  if (!body.finished) {
+    // No 100 was sent: the client may be waiting for one, or sending anyway.
+    if (session.continuePending) return 'close';
+    if (!(await body.drain(ctx.limits.maxDrainSize))) return 'close';
+  }
   return 'keep';
+}
+
+/** True when the response body is produced as it is written, so it may read the request body. */
+const streams = (res: HTTPRes): boolean => res.body !== undefined && res.body.bytes === undefined;
+
+/**
+ * The client's doing behind a failure, if it was: the request body's own
+ * failure (malformed framing, too large, too slow, a reset), whatever the
+ * application made of it, or an HTTPError thrown on purpose. Null when the
+ * application failed.
+ */
+function clientFault(err: unknown, body: RequestBody): unknown {
+  if (body.failure !== null) return body.failure;
+  if (err instanceof HTTPError) return err;
+  if (err instanceof ResponseError && err.cause instanceof HTTPError) return err.cause;
+  return null;
+}
+
+function logResponse(ctx: ConnectionContext, req: HTTPReq, code: number, bytes: number, started: number, aborted: boolean): void {
+  if (ctx.onResponse !== null) ctx.onResponse({ req, code, bytes, durationMs: performance.now() - started, aborted });
 }
 
 /**
@@ -355,22 +453,24 @@ export const defaultFormatError: ErrorFormatter = (err) => {
  * crash: the default one answers then.
  */
 function errorResponse(ctx: ConnectionContext, err: unknown, req: HTTPReq | null): HTTPRes {
-  if (ctx.formatError !== defaultFormatError) {
+  // A router's own formatter, and headers wrappers added on the way up (errors.ts).
+  const format = notedErrorFormatter(err) ?? ctx.formatError;
+  if (format !== defaultFormatError) {
     try {
-      const res = ctx.formatError(err, req);
-      if (res.code === errorStatus(err)) return res;
+      const res = format(err, req);
+      if (res.code === errorStatus(err)) return withNotedErrorHeaders(err, res);
     } catch (formatErr) {
       ctx.onError(formatErr, req);
     }
   }
-  return defaultFormatError(err, req);
+  return withNotedErrorHeaders(err, defaultFormatError(err, req));
 }
 
 /** Answers a request that could not be read, then the loop closes. */
 async function answerError(out: BufWriter, err: unknown, ctx: ConnectionContext): Promise<void> {
   if (!(err instanceof HTTPError)) throw err; // the connection failed: nothing to answer
   const res = errorResponse(ctx, err, null);
-  await writeResponse(out, res, { method: 'GET', version: '1.1', close: true, server: ctx.server });
+  await writeResponse(out, res, { method: 'GET', version: '1.1', close: true, server: ctx.server, progress: { headSent: false, bytes: 0 } });
   await out.flush();
 }
 

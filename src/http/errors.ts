@@ -40,6 +40,51 @@ export type ErrorFormatter = (err: unknown, req: HTTPReq | null) => HTTPRes;
 /** The status an error answers with: its own for an HTTPError, else 500. */
 export const errorStatus = (err: unknown): number => (err instanceof HTTPError ? err.status : 500);
 
+/**
+ * What layers between a handler and the server attach to an exception on its
+ * way up, so that the server's one error response honours them: the
+ * formatter of the router the error came through (the innermost wins), and
+ * response headers (CORS, a request id: outer layers add, inner ones win).
+ * The exception itself travels unchanged, so `onError` still sees it.
+ */
+type ErrorNotes = { format?: ErrorFormatter; headers?: ResponseHeaders };
+const notes = new WeakMap<object, ErrorNotes>();
+
+const notesOf = (err: unknown): ErrorNotes | undefined =>
+  (typeof err === 'object' && err !== null) || typeof err === 'function' ? notes.get(err as object) : undefined;
+
+function notesFor(err: unknown): ErrorNotes | undefined {
+  if ((typeof err !== 'object' || err === null) && typeof err !== 'function') return undefined; // a thrown primitive carries nothing
+  let n = notes.get(err as object);
+  if (n === undefined) notes.set(err as object, (n = {}));
+  return n;
+}
+
+/** Asks for `err` to be answered by `format`, unless a formatter nearer the handler already was. */
+export function noteErrorFormatter(err: unknown, format: ErrorFormatter): void {
+  const n = notesFor(err);
+  if (n !== undefined && n.format === undefined) n.format = format;
+}
+
+/** Adds `headers` to the response that will answer `err` (fields already noted are kept). */
+export function noteErrorHeaders(err: unknown, headers: ResponseHeaders): void {
+  const n = notesFor(err);
+  if (n !== undefined) n.headers = { ...headers, ...n.headers };
+}
+
+/** The formatter noted on `err`, or undefined. */
+export const notedErrorFormatter = (err: unknown): ErrorFormatter | undefined => notesOf(err)?.format;
+
+/** `res` with the headers noted on `err` added (where `res` has no field of that name). */
+export function withNotedErrorHeaders(err: unknown, res: HTTPRes): HTTPRes {
+  const extra = notesOf(err)?.headers;
+  if (extra === undefined) return res;
+  const headers: ResponseHeaders = { ...res.headers };
+  const have = new Set(Object.keys(headers).map((k) => k.toLowerCase()));
+  for (const name in extra) if (!have.has(name.toLowerCase())) headers[name] = extra[name]!;
+  return { ...res, headers };
+}
+
 /** Reason phrases (RFC 9110 §15). */
 export const STATUS_TEXT: Record<number, string> = {
   100: 'Continue',

@@ -164,6 +164,24 @@ export function parseWeightedList(value: string): Weighted[] {
   return out;
 }
 
+/**
+ * The quality a parsed Accept list gives the media type `type` ("text/html"):
+ * that of the most specific range matching it (RFC 9110 §12.5.1), 0 if none.
+ */
+export function mediaRangeQuality(list: readonly Weighted[], type: string): number {
+  const anySubtype = type.slice(0, type.indexOf('/')) + '/*';
+  let best = 0;
+  let q = 0;
+  for (const w of list) {
+    const specificity = w.value === type ? 3 : w.value === anySubtype ? 2 : w.value === '*/*' ? 1 : 0;
+    if (specificity > best) {
+      best = specificity;
+      q = w.q;
+    }
+  }
+  return q;
+}
+
 /** Splits `a;b=c;d="e;f"` on semicolons outside quoted strings, trimmed. */
 export function splitParams(element: string): string[] {
   const out: string[] = [];

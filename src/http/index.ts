@@ -2,7 +2,7 @@
 export { createServer, Server, type ServerOptions, type ServerListenOptions } from './server.js';
 export { defaultFormatError, type ResponseInfo } from './connection.js';
 export type { BodyReader, HTTPReq, HTTPRes, HTTPVersion, Handler, HeaderValue, ResponseHeaders, UpgradeHandler } from './types.js';
-export { FieldList, splitList, isToken, parseWeightedList, unquote, type Weighted } from './fields.js';
+export { FieldList, splitList, isToken, parseWeightedList, mediaRangeQuality, unquote, type Weighted } from './fields.js';
 export { HTTPError, STATUS_TEXT, errorStatus, type ErrorFormatter, type HTTPErrorOptions } from './errors.js';
 export { STANDARD_METHODS, isStandardMethod } from './methods.js';
 export {
@@ -12,7 +12,6 @@ export {
   emptyBody,
   json,
   readAll,
-  readJSON,
   DEFAULT_BUFFERED_BODY_LIMIT,
 } from './body.js';
 export { validateHeader, ResponseError } from './response.js';

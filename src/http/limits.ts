@@ -35,8 +35,23 @@ export type HTTPTimeouts = {
   headersTimeout: number;
   /** A keep-alive connection waiting for its next request (ms) → closed. */
   idleTimeout: number;
-  /** A request body that sends nothing for this long (ms) → aborted. */
+  /** A request body that sends nothing for this long (ms) → 408, closed. */
   bodyTimeout: number;
+  /**
+   * The whole request, head and body, must arrive within this long of its
+   * first byte (ms) → 408, closed. 0: no limit. Raise it for uploads that
+   * may take longer than five minutes.
+   */
+  requestTimeout: number;
+  /**
+   * Slowest acceptable request body, in bytes per second, averaged over the
+   * time the server spent waiting for it → 408, closed. Only time spent
+   * waiting for the client counts, never time the application takes to
+   * read. 0: no minimum. (Kestrel's MinRequestBodyDataRate.)
+   */
+  minBodyRate: number;
+  /** Waiting time allowed before minBodyRate applies (ms): a body may start slowly. */
+  minBodyRateGrace: number;
   /** A response the client does not read for this long (ms) → aborted. */
   sendTimeout: number;
   /** Graceful shutdown: in-flight requests get this long before being cut (ms). */
@@ -47,6 +62,9 @@ export const DEFAULT_TIMEOUTS: Readonly<HTTPTimeouts> = {
   headersTimeout: 10_000,
   idleTimeout: 5_000,
   bodyTimeout: 30_000,
+  requestTimeout: 300_000,
+  minBodyRate: 240,
+  minBodyRateGrace: 5_000,
   sendTimeout: 60_000,
   shutdownTimeout: 10_000,
 };

@@ -22,8 +22,14 @@ export type BodySource = {
 export type RequestBody = BodyReader & {
   /** Every byte of the body has been read. */
   readonly finished: boolean;
-  /** The body's framing was violated: the connection cannot be reused. */
+  /** The body's framing was violated, or reading failed: the connection cannot be reused. */
   readonly broken: boolean;
+  /**
+   * Why reading failed, once it has: an HTTPError for the client's mistakes
+   * (malformed framing 400, too large 413, too slow 408, ended early 400), a
+   * NetError when the connection failed. Null while the body is sound.
+   */
+  readonly failure: unknown;
   /** Trailer fields of a chunked body, once it is finished. */
   readonly trailers: FieldList | null;
   /**
@@ -53,6 +59,7 @@ export function noRequestBody(): RequestBody {
     length: 0,
     finished: true,
     broken: false,
+    failure: null,
     trailers: null,
     read: () => Promise.resolve(EMPTY),
     drain: () => Promise.resolve(true),
@@ -63,15 +70,16 @@ export function noRequestBody(): RequestBody {
 export function lengthBody(src: BodySource, length: number, limits: HTTPLimits): RequestBody {
   if (length > limits.maxBodySize) throw tooLarge();
   let remaining = length;
-  let broken = false;
+  let failure: unknown = null;
   const read = async (): Promise<Buffer> => {
+    if (failure !== null) throw failure;
     if (remaining === 0) return EMPTY;
     const input = src.input;
     if (input.length === 0) {
       try {
         if (!(await src.fill())) throw truncated();
       } catch (err) {
-        broken = true;
+        failure = err;
         throw err;
       }
     }
@@ -86,13 +94,19 @@ export function lengthBody(src: BodySource, length: number, limits: HTTPLimits):
       return remaining === 0;
     },
     get broken() {
-      return broken;
+      return failure !== null;
+    },
+    get failure() {
+      return failure;
     },
     trailers: null,
     drain: async (max) => {
-      if (broken) return false;
-      if (remaining - src.input.length > max) return false;
-      while (remaining > 0) await read();
+      if (failure !== null || remaining - src.input.length > max) return false;
+      try {
+        while (remaining > 0) await read();
+      } catch {
+        return false;
+      }
       return true;
     },
   };
@@ -114,7 +128,7 @@ export function chunkedBody(src: BodySource, limits: HTTPLimits): RequestBody {
   let total = 0;
   let trailerBytes = 0;
   let trailers: FieldList | null = null;
-  let broken = false;
+  let failure: unknown = null;
 
   const more = async (): Promise<void> => {
     if (!(await src.fill())) throw truncated();
@@ -180,7 +194,8 @@ export function chunkedBody(src: BodySource, limits: HTTPLimits): RequestBody {
             return EMPTY;
           }
           if (trailers!.length >= limits.maxHeaderCount) throw tooBig();
-          parseFieldLine(s, trailers!);
+          const name = parseFieldLine(s, trailers!);
+          if (isForbiddenTrailer(name)) throw bad(`${name} is not allowed in a trailer section`);
           break;
         }
         case State.Done:
@@ -190,11 +205,11 @@ export function chunkedBody(src: BodySource, limits: HTTPLimits): RequestBody {
   };
 
   const read = async (): Promise<Buffer> => {
-    if (broken) throw bad('request body is broken');
+    if (failure !== null) throw failure;
     try {
       return await step();
     } catch (err) {
-      broken = true;
+      failure = err;
       throw err;
     }
   };
@@ -206,19 +221,57 @@ export function chunkedBody(src: BodySource, limits: HTTPLimits): RequestBody {
       return state === State.Done;
     },
     get broken() {
-      return broken;
+      return failure !== null;
+    },
+    get failure() {
+      return failure;
     },
     get trailers() {
       return state === State.Done ? trailers : null;
     },
     drain: async (max) => {
       let drained = 0;
-      while (state !== State.Done) {
-        if (broken) return false;
-        drained += (await read()).length;
-        if (drained > max) return false;
+      try {
+        while (state !== State.Done) {
+          drained += (await read()).length;
+          if (drained > max) return false;
+        }
+      } catch {
+        return false;
       }
       return true;
     },
   };
 }
+
+/**
+ * Fields a trailer section must not carry (RFC 9110 §6.5.1): those needed
+ * before the content can be processed, which a recipient that merged
+ * trailers into the header section would otherwise act on too late or
+ * twice: framing, routing, authentication, request modifiers, content
+ * metadata (every Content-*).
+ */
+const FORBIDDEN_TRAILERS = new Set([
+  'transfer-encoding',
+  'host',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'max-forwards',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'cache-control',
+  'pragma',
+  'range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+]);
+
+const isForbiddenTrailer = (name: string): boolean => name.startsWith('content-') || FORBIDDEN_TRAILERS.has(name);

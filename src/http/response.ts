@@ -70,6 +70,16 @@ export type WriteOptions = {
   close: boolean;
   /** Value of the Server header, or null for none. */
   server: string | null;
+  /** Updated as the response goes out, so that a response cut off half-way is known. */
+  progress: WriteProgress;
+};
+
+/** How far a response has got. */
+export type WriteProgress = {
+  /** The status line and fields are written (a 100 Continue may no longer be sent). */
+  headSent: boolean;
+  /** Body bytes written so far (excluding framing). */
+  bytes: number;
 };
 
 /** What was written, for the connection loop and the access log. */
@@ -173,9 +183,17 @@ function writeInMemory(out: BufWriter, res: HTTPRes, bytes: Buffer | null, opts:
   const { head, close } = headStart(res, opts);
   const length = bytes === null ? 0 : bytes.length;
   out.pushLatin1(head + lengthField(res.code, opts.method, length) + connectionHeader(close, opts.version, res.code) + '\r\n');
+  opts.progress.headSent = true;
   if (bytes === null || hasNoBody(res.code, opts.method)) return { bytes: 0, close };
   out.push(bytes);
+  opts.progress.bytes = length;
   return { bytes: length, close };
+}
+
+/** Pushes the head of a response: from here on, nothing else may be sent before it ends. */
+function pushHead(out: BufWriter, text: string, opts: WriteOptions): void {
+  out.pushLatin1(text);
+  opts.progress.headSent = true;
 }
 
 async function writeStreamed(out: BufWriter, res: HTTPRes, body: BodyReader, opts: WriteOptions): Promise<WriteResult> {
@@ -194,9 +212,26 @@ async function writeStreamed(out: BufWriter, res: HTTPRes, body: BodyReader, opt
   }
 }
 
-/** The next chunk of a streamed body, or a rejection as soon as the connection closes. */
+/**
+ * The next chunk of a streamed body, or a rejection as soon as the
+ * connection closes: a body waiting for something that never comes (a
+ * generator awaiting an event) must not hold the connection loop.
+ */
 function nextChunk(body: BodyReader, out: BufWriter): Promise<Buffer> {
-  return Promise.race([body.read(), out.conn.whenClosed]);
+  const read = body.read();
+  return new Promise((resolve, reject) => {
+    const unwatch = out.conn.onFailure(reject);
+    read.then(
+      (chunk) => {
+        unwatch();
+        resolve(chunk);
+      },
+      (err: unknown) => {
+        unwatch();
+        reject(err);
+      },
+    );
+  });
 }
 
 async function writeHeadAndBody(out: BufWriter, res: HTTPRes, body: BodyReader, opts: WriteOptions): Promise<WriteResult> {
@@ -207,15 +242,16 @@ async function writeHeadAndBody(out: BufWriter, res: HTTPRes, body: BodyReader, 
   const length = body.bytes !== undefined ? body.bytes.length : body.length;
 
   if (hasNoBody(code, opts.method)) {
-    out.pushLatin1(head + lengthField(code, opts.method, length) + connectionHeader(close, opts.version, code) + '\r\n');
+    pushHead(out, head + lengthField(code, opts.method, length) + connectionHeader(close, opts.version, code) + '\r\n', opts);
     return { bytes: 0, close };
   }
 
   const bytes = body.bytes;
   if (bytes !== undefined) {
-    out.pushLatin1(head + `Content-Length: ${bytes.length}\r\n` + connectionHeader(close, opts.version, code) + '\r\n');
+    pushHead(out, head + `Content-Length: ${bytes.length}\r\n` + connectionHeader(close, opts.version, code) + '\r\n', opts);
     if (bytes.length <= COPY_THRESHOLD) out.push(bytes);
     else await out.flushWith(bytes);
+    opts.progress.bytes = bytes.length;
     return { bytes: bytes.length, close };
   }
 
@@ -229,10 +265,11 @@ async function writeHeadAndBody(out: BufWriter, res: HTTPRes, body: BodyReader, 
   }
 
   if (length >= 0) {
-    out.pushLatin1(head + `Content-Length: ${length}\r\n` + connectionHeader(close, opts.version, code) + '\r\n');
+    pushHead(out, head + `Content-Length: ${length}\r\n` + connectionHeader(close, opts.version, code) + '\r\n', opts);
     let sent = 0;
     while (chunk.length > 0) {
       sent += chunk.length;
+      opts.progress.bytes = sent;
       if (sent > length) throw new ResponseError('body longer than its declared length', false);
       await writeData(out, chunk);
       if (sent === length) break;
@@ -245,20 +282,22 @@ async function writeHeadAndBody(out: BufWriter, res: HTTPRes, body: BodyReader, 
   if (opts.version === '1.0') {
     // No chunked coding in HTTP/1.0: the end of the body is the end of the connection.
     close = true;
-    out.pushLatin1(head + connectionHeader(close, opts.version, code) + '\r\n');
+    pushHead(out, head + connectionHeader(close, opts.version, code) + '\r\n', opts);
     let sent = 0;
     for (; chunk.length > 0; chunk = await nextChunk(body, out)) {
       sent += chunk.length;
+      opts.progress.bytes = sent;
       await writeData(out, chunk);
       await out.flush();
     }
     return { bytes: sent, close };
   }
 
-  out.pushLatin1(head + 'Transfer-Encoding: chunked\r\n' + connectionHeader(close, opts.version, code) + '\r\n');
+  pushHead(out, head + 'Transfer-Encoding: chunked\r\n' + connectionHeader(close, opts.version, code) + '\r\n', opts);
   let sent = 0;
   for (; chunk.length > 0; chunk = await nextChunk(body, out)) {
     sent += chunk.length;
+      opts.progress.bytes = sent;
     out.pushLatin1(`${chunk.length.toString(16)}\r\n`);
     if (chunk.length <= COPY_THRESHOLD) {
       out.push(chunk);

@@ -14,10 +14,11 @@
 import type { Server as TlsServer, TlsOptions } from 'node:tls';
 import type { Conn } from '../net/conn.js';
 import { Listener } from '../net/listener.js';
-import { HTTPError, type ErrorFormatter } from './errors.js';
+import type { ErrorFormatter } from './errors.js';
 import {
   defaultFormatError,
   newConnectionState,
+  requestTooSlow,
   serveConnection,
   type ConnectionContext,
   type ConnectionState,
@@ -28,6 +29,14 @@ import type { Handler, HTTPReq } from './types.js';
 
 /** After a forced close at shutdown, how long to wait for connection loops to unwind (ms). */
 const FORCE_CLOSE_GRACE = 1000;
+/**
+ * At shutdown, a connection that became idle less than this long ago (ms) is
+ * not closed at once: a busy client sends its next request as soon as it has
+ * a response, so one is probably on the wire. It is answered (with
+ * `Connection: close`) if it arrives within this time; then the connection
+ * closes. Connections idle for longer are closed at once.
+ */
+export const SHUTDOWN_IDLE_GRACE = 250;
 
 export type ServerOptions = Partial<HTTPLimits> &
   Partial<HTTPTimeouts> & {
@@ -109,6 +118,7 @@ export class Server {
       host: options.host,
       backlog: options.backlog,
       tls,
+      handshakeTimeout: this.ctx.timeouts.headersTimeout,
       readHighWaterMark: this.readHighWaterMark,
     });
     this.ctx.secure = tls !== undefined;
@@ -128,6 +138,11 @@ export class Server {
   /** Open connections. */
   get connections(): number {
     return this.states.size;
+  }
+
+  /** Connections accepted by the OS and waiting for a slot (over maxConnections). */
+  get queued(): number {
+    return this.listener?.pendingCount ?? 0;
   }
 
   /**
@@ -195,12 +210,21 @@ export class Server {
 
   private sweep(): void {
     const now = (this.ctx.clock.now = Date.now());
-    const sendTimeout = this.ctx.timeouts.sendTimeout;
+    const t = this.ctx.timeouts;
+    const sendTimeout = t.sendTimeout;
+    // A connection queued over the limit waits no longer than a head may take.
+    this.listener?.dropPendingSince(now - t.headersTimeout);
     for (const s of this.states) {
       if (s.deadline !== 0 && now >= s.deadline) {
         s.deadline = 0;
         if (s.kind === 'idle') s.conn.close();
-        else s.conn.interruptRead(new HTTPError(408, `${s.kind === 'head' ? 'request head' : 'request body'} timed out`, { close: true }));
+        else s.conn.interruptRead(requestTooSlow(`${s.kind === 'head' ? 'request head' : 'request body'} timed out`));
+      } else if (s.kind === 'body' && s.waitStart !== 0) {
+        const slow = bodyTooSlow(s, now, t);
+        if (slow !== null) {
+          s.deadline = 0;
+          s.conn.interruptRead(requestTooSlow(slow));
+        }
       }
       // A response the client stopped reading: no bytes leave for sendTimeout.
       const socket = s.conn.socket;
@@ -234,7 +258,19 @@ export class Server {
     this.abort.abort();
     await this.listener?.close();
     if (this.slotFree !== null) this.slotFree();
-    for (const s of this.states) if (s.idle && !s.upgraded) s.conn.close();
+    let idleTimer: NodeJS.Timeout | undefined;
+    const recent = Date.now() - SHUTDOWN_IDLE_GRACE;
+    let waitForRecent = false;
+    for (const s of this.states) {
+      if (!s.idle || s.upgraded) continue;
+      if (s.idleSince <= recent) s.conn.close();
+      else waitForRecent = true;
+    }
+    if (waitForRecent) {
+      idleTimer = setTimeout(() => {
+        for (const s of this.states) if (s.idle && !s.upgraded) s.conn.close();
+      }, SHUTDOWN_IDLE_GRACE);
+    }
     if (this.states.size > 0) {
       const drained = this.drained();
       let timer: NodeJS.Timeout | undefined;
@@ -250,8 +286,23 @@ export class Server {
         clearTimeout(timer);
       }
     }
+    clearTimeout(idleTimer);
     if (this.sweeper !== null) clearInterval(this.sweeper);
   }
+}
+
+/**
+ * Why a request body being waited for is too slow, or null: the whole
+ * request past requestTimeout, or the body's average rate, over the time
+ * spent waiting for it, under minBodyRate once the grace period is over.
+ */
+function bodyTooSlow(s: ConnectionState, now: number, t: HTTPTimeouts): string | null {
+  if (t.requestTimeout > 0 && now - s.requestStart >= t.requestTimeout) return 'request not received in time';
+  if (t.minBodyRate > 0) {
+    const waited = s.bodyWaited + (now - s.waitStart);
+    if (waited >= t.minBodyRateGrace && s.bodyBytes * 1000 < t.minBodyRate * waited) return 'request body too slow';
+  }
+  return null;
 }
 
 /** Creates a server for `handler`; call listen() to start it. */

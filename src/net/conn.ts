@@ -49,7 +49,9 @@ export class Conn {
   private done = 0;
   private writeErr: Error | null = null;
   private flushWaiters: FlushWaiter[] = [];
-  private closedSignal: Promise<never> | null = null;
+  /** Called once when the connection fails or is closed (see onFailure). */
+  private failureWatchers: Set<(err: Error) => void> | null = null;
+  private failed = false;
 
   constructor(socket: net.Socket, options: ConnOptions = {}) {
     this.socket = socket;
@@ -58,6 +60,9 @@ export class Conn {
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
+    // A socket that ended before it was handed over (reset while it waited in
+    // a queue) has already emitted 'close': it will never emit it again.
+    if (socket.destroyed) this.fail(connClosed());
   }
 
   /** Bytes received but not yet read. */
@@ -110,6 +115,7 @@ export class Conn {
 
   /** Records the first failure and wakes every waiter with it. */
   private fail(err: Error): void {
+    this.notifyFailure(err);
     if (!this.eof && this.readErr === null) this.readErr = err;
     const r = this.reader;
     if (r !== null) {
@@ -263,10 +269,23 @@ export class Conn {
     });
   }
 
-  /** Destroys the connection at once. Pending and future reads reject. */
+  /**
+   * Destroys the connection at once. Pending and future reads and writes
+   * reject, now: not on the socket's 'close' event, which a socket destroyed
+   * earlier does not emit again.
+   */
   close(): void {
-    if (this.readErr === null && !this.eof) this.readErr = connClosed();
     this.socket.destroy();
+    const err = connClosed();
+    this.notifyFailure(err);
+    if (!this.eof && this.readErr === null) this.readErr = err;
+    const r = this.reader;
+    if (r !== null) {
+      this.reader = null;
+      r.reject(this.readErr ?? err);
+    }
+    if (this.writeErr === null) this.writeErr = err;
+    this.rejectFlushWaiters(this.writeErr);
   }
 
   get closed(): boolean {
@@ -274,17 +293,31 @@ export class Conn {
   }
 
   /**
-   * A promise that rejects once the connection is closed, to race against
-   * waits that are not on the socket itself (a body being produced, say).
+   * Calls `watcher` once if the connection fails or is closed, for waits that
+   * are not on the socket itself (a response body being produced, say).
+   * Returns the function that removes it: call it as soon as the wait is
+   * over. A watcher holds nothing after its removal, unlike a promise raced
+   * against a long-lived one, whose reactions pile up for the connection's
+   * whole life. Called at once if the connection has already failed.
    */
-  get whenClosed(): Promise<never> {
-    if (this.closedSignal === null) {
-      this.closedSignal = new Promise<never>((_, reject) => {
-        if (this.socket.destroyed) reject(connClosed());
-        else this.socket.once('close', () => reject(connClosed()));
-      });
-      this.closedSignal.catch(() => {}); // observed by whoever races it
+  onFailure(watcher: (err: Error) => void): () => void {
+    if (this.failed || this.socket.destroyed) {
+      watcher(this.writeErr ?? connClosed());
+      return noop;
     }
-    return this.closedSignal;
+    const ws = (this.failureWatchers ??= new Set());
+    ws.add(watcher);
+    return () => ws.delete(watcher);
+  }
+
+  private notifyFailure(err: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    const ws = this.failureWatchers;
+    if (ws === null) return;
+    this.failureWatchers = null;
+    for (const w of ws) w(err);
   }
 }
+
+const noop = (): void => {};

@@ -21,15 +21,22 @@ export type ListenOptions = ConnOptions & {
   tls?: tls.TlsOptions;
   /** Accepted connections queued while nobody accepts. Default 1024. */
   maxPendingAccepts?: number;
+  /** TLS only: a handshake not complete within this many ms is dropped. Default 10 s. */
+  handshakeTimeout?: number;
 };
 
+/** TLS handshakes not complete within this long are dropped (ms). */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+
 type Waiter = { resolve: (c: Conn) => void; reject: (e: Error) => void };
+/** A socket accepted while nobody was accepting, and when (ms since epoch). */
+type Queued = { socket: net.Socket; since: number; onClose: () => void };
 
 export class Listener {
   readonly server: net.Server;
   private readonly connOptions: ConnOptions;
   private readonly maxPending: number;
-  private pending: net.Socket[] = [];
+  private pending: Queued[] = [];
   private waiters: Waiter[] = [];
   private closed = false;
   private bound: net.AddressInfo | null = null;
@@ -45,11 +52,22 @@ export class Listener {
     }
   }
 
+  /** Connections accepted and waiting for accept(). */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
   /** Starts listening; resolves once the port is bound. */
   static listen(options: ListenOptions = {}): Promise<Listener> {
     const serverOptions = { allowHalfOpen: true, noDelay: true };
     const server = options.tls
-      ? tls.createServer({ ...serverOptions, ...options.tls })
+      ? tls.createServer({
+          ...serverOptions,
+          // A client that opens TCP and never completes the handshake holds a
+          // descriptor: bound it (Node's default is 120 s).
+          handshakeTimeout: options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+          ...options.tls,
+        })
       : net.createServer(serverOptions);
     const listener = new Listener(server, options);
     return new Promise((resolve, reject) => {
@@ -73,23 +91,47 @@ export class Listener {
     if (w !== undefined) {
       w.resolve(new Conn(socket, this.connOptions));
     } else if (this.pending.length < this.maxPending) {
-      // Keep errors on a queued socket from becoming uncaught exceptions.
+      // Keep errors on a queued socket from becoming uncaught exceptions, and
+      // forget it if it ends while it waits: its slot is nobody's.
+      const onClose = (): void => this.forget(socket);
       socket.on('error', noop);
-      this.pending.push(socket);
+      socket.once('close', onClose);
+      this.pending.push({ socket, since: Date.now(), onClose });
     } else {
       socket.destroy();
     }
   };
 
+  private forget(socket: net.Socket): void {
+    const i = this.pending.findIndex((q) => q.socket === socket);
+    if (i >= 0) this.pending.splice(i, 1);
+  }
+
   /** Resolves with the next connection; rejects once the listener is closed. */
   accept(): Promise<Conn> {
     if (this.closed) return Promise.reject(listenerClosed());
-    const socket = this.pending.shift();
-    if (socket !== undefined) {
-      socket.off('error', noop);
-      return Promise.resolve(new Conn(socket, this.connOptions));
+    const q = this.pending.shift();
+    if (q !== undefined) {
+      q.socket.off('error', noop);
+      q.socket.off('close', q.onClose);
+      return Promise.resolve(new Conn(q.socket, this.connOptions));
     }
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Closes queued connections that have waited since before `since` (ms since
+   * epoch): a server over its connection limit must not hold them for ever.
+   * Returns how many were closed.
+   */
+  dropPendingSince(since: number): number {
+    let n = 0;
+    // Oldest first: stop at the first that is young enough.
+    while (this.pending.length > 0 && this.pending[0]!.since < since) {
+      this.pending.shift()!.socket.destroy();
+      n++;
+    }
+    return n;
   }
 
   /** The bound port (still known after close). */
@@ -110,7 +152,7 @@ export class Listener {
       this.closed = true;
       const err = listenerClosed();
       for (const w of this.waiters.splice(0)) w.reject(err);
-      for (const s of this.pending.splice(0)) s.destroy();
+      for (const q of this.pending.splice(0)) q.socket.destroy();
     }
     // server.close() stops listening at once; its callback would also wait
     // for every accepted connection, which are not the listener's to wait on.

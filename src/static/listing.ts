@@ -5,7 +5,7 @@
  */
 import { opendir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseWeightedList } from '../http/fields.js';
+import { mediaRangeQuality, parseWeightedList } from '../http/fields.js';
 import { LISTING_STAT_CONCURRENCY, MAX_LISTING_ENTRIES } from './options.js';
 import { isInside } from './locate.js';
 import { encodePathSegment } from './request-path.js';
@@ -101,21 +101,7 @@ async function describeEntry(dir: string, name: string, realRoot: string | null)
 export function prefersJson(accept: string | undefined): boolean {
   if (accept === undefined) return false;
   const list = parseWeightedList(accept);
-  return quality(list, 'application/json') > quality(list, 'text/html');
-}
-
-function quality(list: ReturnType<typeof parseWeightedList>, type: string): number {
-  const anySubtype = type.slice(0, type.indexOf('/')) + '/*';
-  let best = 0;
-  let q = 0;
-  for (const w of list) {
-    const specificity = w.value === type ? 3 : w.value === anySubtype ? 2 : w.value === '*/*' ? 1 : 0;
-    if (specificity > best) {
-      best = specificity;
-      q = w.q;
-    }
-  }
-  return q;
+  return mediaRangeQuality(list, 'application/json') > mediaRangeQuality(list, 'text/html');
 }
 
 /** The listing as JSON: `{ path, entries: [{ name, type, size, mtime }], truncated }`, mtime in ISO 8601. */

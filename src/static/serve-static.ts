@@ -122,7 +122,7 @@ async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
  * memory allows: its cache entry (still the file at `key`; a stale one is
  * dropped), or a known sidecar the request chooses. Null otherwise.
  */
-async function fromMemory(site: Site, key: string, req: HTTPReq): Promise<HTTPRes | null> {
+export async function fromMemory(site: FileSite, key: string, req: HTTPReq): Promise<HTTPRes | null> {
   if (site.cache !== null) {
     const hit = await cacheLookupChecked(site.cache, key);
     if (hit !== null) return serveFile(site, req, { key, stat: hit.stat, entry: hit.entry, fh: null });

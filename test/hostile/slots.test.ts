@@ -1,0 +1,120 @@
+/**
+ * Connection slots: however a socket ends (reset while queued over
+ * maxConnections, reset mid-head, mid-body, mid-response, closed during a
+ * TLS handshake), its slot is released and the server keeps answering.
+ */
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type * as net from 'node:net';
+import { test } from 'node:test';
+import { readAll } from '../../src/http/body.js';
+import { connect, parseResponses, readToEnd, startServer } from '../http/support.js';
+import { assertWhole, snapshot } from '../leaks.js';
+
+const hello = (): { code: number; body: { length: number; bytes: Buffer; read: () => Promise<Buffer> } } => {
+  const bytes = Buffer.from('hello\n');
+  return { code: 200, body: { length: bytes.length, bytes, read: async () => bytes } };
+};
+
+/** One GET on a fresh connection; resolves with the status. */
+async function probe(port: number): Promise<number> {
+  const s = await connect(port);
+  const all = readToEnd(s);
+  s.end('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  const [r] = parseResponses(await all);
+  return r!.status;
+}
+
+/** Resolves once the server has accepted `n` connections. */
+async function untilConnections(server: { connections: number }, n: number): Promise<void> {
+  while (server.connections !== n) await new Promise((r) => setImmediate(r));
+}
+
+test('connections reset while queued over maxConnections release their slots', async () => {
+  const server = await startServer(hello, { maxConnections: 5, headersTimeout: 60_000 });
+  const before = snapshot();
+  try {
+    // Five holders, each in the middle of a head.
+    const holders: net.Socket[] = [];
+    for (let i = 0; i < 5; i++) {
+      const h = await connect(server.port);
+      h.on('error', () => {});
+      h.write('GET / HTTP/1.1\r\n');
+      holders.push(h);
+    }
+    await untilConnections(server, 5);
+    // Three more wait in the queue, then reset.
+    const queued: net.Socket[] = [];
+    for (let i = 0; i < 3; i++) queued.push(await connect(server.port));
+    await new Promise((r) => setTimeout(r, 50)); // let the listener take them into its queue
+    for (const q of queued) q.resetAndDestroy();
+    // Release the holders.
+    for (const h of holders) h.destroy();
+    assert.equal(await probe(server.port), 200, 'the server answers again');
+    console.log('XX', server.connections);
+    await assertWhole(server, before);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a queued connection not served within headersTimeout is closed', async () => {
+  const server = await startServer(hello, { maxConnections: 1, headersTimeout: 200, idleTimeout: 60_000 });
+  try {
+    const holder = await connect(server.port); // holds the only slot, idle
+    await untilConnections(server, 1);
+    const queued = await connect(server.port);
+    queued.on('error', () => {});
+    const ended = await Promise.race([once(queued, 'close').then(() => 'closed'), once(holder, 'close').then(() => 'holder')]);
+    assert.equal(ended, 'closed');
+    holder.destroy();
+  } finally {
+    await server.close();
+  }
+});
+
+for (const stage of ['mid-head', 'mid-body', 'mid-response'] as const) {
+  test(`a reset ${stage} releases the slot, the read and the handler`, async () => {
+    let handlerDone!: () => void;
+    const handled = new Promise<void>((r) => (handlerDone = r));
+    const server = await startServer(
+      async (req, body) => {
+        try {
+          if (req.path === '/body') await readAll(body);
+          if (req.path === '/response') {
+            return {
+              code: 200,
+              body: {
+                length: -1,
+                read: async () => Buffer.alloc(64 * 1024, 0x61), // endless: the client never reads
+              },
+            };
+          }
+          return hello();
+        } finally {
+          handlerDone();
+        }
+      },
+      { headersTimeout: 60_000, bodyTimeout: 60_000 },
+    );
+    const before = snapshot();
+    try {
+      const s = await connect(server.port);
+      s.on('error', () => {});
+      if (stage === 'mid-head') s.write('GET / HTTP/1.1\r\nHost: a\r\n');
+      if (stage === 'mid-body') s.write('POST /body HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\nabc');
+      if (stage === 'mid-response') {
+        s.pause();
+        s.write('GET /response HTTP/1.1\r\nHost: a\r\n\r\n');
+      }
+      await untilConnections(server, 1);
+      if (stage !== 'mid-head') await handled;
+      else await new Promise((r) => setTimeout(r, 20));
+      s.resetAndDestroy();
+      await assertWhole(server, before);
+      assert.equal(await probe(server.port), 200);
+    } finally {
+      await server.close();
+    }
+  });
+}
