@@ -31,7 +31,8 @@ const PORT_IN_LINE = /:(\d{1,5})\b/;
 
 /**
  * Starts `spec` pinned to the server CPU. Resolves with
- * `{ name, port, pid, cpuSeconds(), stop() }`; rejects (after killing the
+ * `{ name, port, readyLine, pid, cpuSeconds(), stop() }` (readyLine: the
+ * line that gave the port, for servers that say more in it); rejects (after killing the
  * child) when it exits or stays silent past SERVER_READY_TIMEOUT_MS.
  */
 export async function startServer(spec) {
@@ -41,9 +42,10 @@ export async function startServer(spec) {
   });
   const stderr = tail(child.stderr);
   let port;
+  let readyLine = '';
   try {
-    port = await withTimeout(
-      spec.port === undefined ? portFromStdout(child) : portAccepting(child, spec.port),
+    [port, readyLine] = await withTimeout(
+      spec.port === undefined ? portFromStdout(child) : portAccepting(child, spec.port).then((p) => [p, '']),
       SERVER_READY_TIMEOUT_MS,
       `${spec.name} did not start listening within ${SERVER_READY_TIMEOUT_MS} ms`,
     );
@@ -56,6 +58,7 @@ export async function startServer(spec) {
   return {
     name: spec.name,
     port,
+    readyLine,
     pid: child.pid,
     cpuSeconds: () => treeCpuSeconds(child.pid),
     async stop() {
@@ -90,7 +93,7 @@ function portFromStdout(child) {
         if (match) {
           child.stdout.off('data', onData);
           child.stdout.resume(); // keep draining so the child never blocks on a full pipe
-          resolve(Number(match[1]));
+          resolve([Number(match[1]), line]);
           return;
         }
       }
