@@ -36,17 +36,19 @@ test('--help prints the usage and exits 0', async () => {
   const r = await runCli(['--help']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /^Usage: weft \[dir\] \[options\]/);
-  for (const flag of ['--port', '--host', '--demo', '--cors', '--spa', '--no-listing', '--no-compression', '--cache-max-age', '--tls-cert', '--tls-key', '--workers', '--log', '--quiet']) {
+  for (const flag of ['--port', '--host', '--demo', '--cors', '--spa', '--no-listing', '--no-compression', '--cache-max-age', '--tls-cert', '--tls-key', '--workers', '--log', '--quiet', '--pubsub']) {
     assert.ok(r.stdout.includes(flag), flag);
   }
 });
 
 test('a bad flag or value: one clear line, exit 2, no stack trace', async () => {
-  for (const args of [['--bogus'], ['--port', 'abc'], ['--port', '70000'], ['--log', 'xml'], ['--workers', '0'], ['--tls-cert', 'x']]) {
+  for (const args of [['--bogus'], ['--port', 'abc'], ['--port', '70000'], ['--log', 'xml'], ['--workers', '0'], ['--tls-cert', 'x'],
+    ['--pubsub', 'redis://h'], ['--demo', '--pubsub', 'http://h'], ['--demo', '--pubsub', 'redis://u:hunter2@h/x']]) {
     const r = await runCli(args);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, /^weft: .+\nTry 'weft --help'\.\n$/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.doesNotMatch(r.stderr, /hunter2/, 'no password in messages');
   }
 });
 

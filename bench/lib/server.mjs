@@ -16,11 +16,13 @@
  * @property {number} [port] fixed port to poll instead of reading stdout
  * @property {() => void} [cleanup] called once the server has stopped
  */
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { REPO_ROOT } from './paths.mjs';
 import { spawnChild, stopChild, tail } from './children.mjs';
 import { SERVER_CPU, pinned } from './pinning.mjs';
 import { treeCpuSeconds } from './procstat.mjs';
+
+export { freePort } from './free-port.mjs';
 
 /** How long a server may take to start listening, in milliseconds. */
 export const SERVER_READY_TIMEOUT_MS = 10_000;
@@ -66,18 +68,6 @@ export async function startServer(spec) {
       spec.cleanup?.();
     },
   };
-}
-
-/** A port that was free a moment ago, for servers that need one chosen for them. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function portFromStdout(child) {

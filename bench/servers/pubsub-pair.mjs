@@ -12,11 +12,11 @@
  *   node bench/servers/pubsub-pair.mjs --impl weft|socketio
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from '../lib/free-port.mjs';
 
 const { values } = parseArgs({ options: { impl: { type: 'string' }, port: { type: 'string' } } });
 if (values.impl !== 'weft' && values.impl !== 'socketio') {
@@ -25,17 +25,6 @@ if (values.impl !== 'weft' && values.impl !== 'socketio') {
 }
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const children = [];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts a child; resolves with it once a stdout line matches `ready`, with the match. */
 function start(argv, ready) {

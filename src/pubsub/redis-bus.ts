@@ -239,7 +239,8 @@ class RedisBus implements Bus {
     this.sub = sub;
     let left = this.wanted.size + 1;
     const subscribed = (): void => {
-      if (--left === 0 && generation === this.generation && this.pub !== null) this.resume(this.wanted.size);
+      // A connection that failed meanwhile answers every SUBSCRIBE with an error first, then reports its end.
+      if (--left === 0 && generation === this.generation && !pub.closed && !sub.closed) this.resume(this.wanted.size);
     };
     for (const topic of this.wanted) {
       sub.send(['SUBSCRIBE', [this.prefix, topic]], (err) => {
