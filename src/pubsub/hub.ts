@@ -26,7 +26,7 @@
 import { Deque } from '../sync/deque.js';
 import type { TopicRegistry, WSConn } from '../ws/websocket.js';
 import { localBus, type Bus, type BusStats } from './bus.js';
-import { DEFAULT_OUTBOX_BYTES, MAX_TOPIC_LENGTH } from './limits.js';
+import { DEFAULT_MAX_TOPICS_PER_CONNECTION, DEFAULT_OUTBOX_BYTES, MAX_TOPIC_LENGTH } from './limits.js';
 
 /** Close code for a subscriber too slow to keep up (IANA registry: "Try Again Later"). */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
@@ -45,6 +45,8 @@ export type HubOptions = {
   whenFull?: WhenFull;
   /** Called when a subscriber is closed (or a message dropped for it) for being too slow. */
   onSlow?: (ws: WSConn) => void;
+  /** Topics one connection may subscribe to at once; past it subscribe() throws a RangeError. Default 1024. */
+  maxTopicsPerConnection?: number;
 };
 
 export type PublishOptions = {
@@ -153,6 +155,7 @@ export function createHub(options: HubOptions = {}): Hub {
   const limit = options.outboxBytes ?? DEFAULT_OUTBOX_BYTES;
   if (!(limit > 0)) throw new RangeError(`outboxBytes must be > 0, got ${limit}`);
   const dropOnly = (options.whenFull ?? 'close') === 'drop';
+  const maxTopics = options.maxTopicsPerConnection ?? DEFAULT_MAX_TOPICS_PER_CONNECTION;
   const topics = new Map<string, Topic>();
   const subscribers = new Map<WSConn, Subscriber>();
   const counts = { published: 0, received: 0, delivered: 0, dropped: 0, slowClosed: 0, subscriptions: 0 };
@@ -206,6 +209,40 @@ export function createHub(options: HubOptions = {}): Hub {
     for (const topic of sub.topics) end(sub, topic);
   };
 
+  const subscribe = (ws: WSConn, topic: string): Promise<void> => {
+    checkTopic(topic);
+    if (ws.isClosing) return RESOLVED;
+    let sub = subscribers.get(ws);
+    if (sub === undefined) {
+      const created = (sub = new Subscriber(ws));
+      subscribers.set(ws, created);
+      // Once per connection: a connection that subscribes and unsubscribes
+      // all day adds nothing to its `closed` promise.
+      void ws.closed.then(() => {
+        endAll(created);
+        subscribers.delete(ws);
+      });
+    }
+    let t = topics.get(topic);
+    if (sub.topics.has(topic)) return t!.ready ?? RESOLVED;
+    if (sub.topics.size >= maxTopics) throw new RangeError(`a connection subscribes to ${maxTopics} topics at most`);
+    sub.topics.add(topic);
+    counts.subscriptions++;
+    if (t === undefined) {
+      const topicState: Topic = (t = { subscribers: new Set(), ready: undefined });
+      topics.set(topic, topicState);
+      const ready = bus.subscribe(topic);
+      if (ready !== undefined) {
+        const clear = (): void => {
+          topicState.ready = undefined;
+        };
+        topicState.ready = ready.then(clear, clear);
+      }
+    }
+    t.subscribers.add(sub);
+    return t.ready ?? RESOLVED;
+  };
+
   bus.start((topic, data) => {
     counts.received++;
     deliver(topic, data);
@@ -215,36 +252,11 @@ export function createHub(options: HubOptions = {}): Hub {
     bus,
 
     subscribe(ws, topic) {
-      checkTopic(topic);
-      if (ws.isClosing) return RESOLVED;
-      let sub = subscribers.get(ws);
-      if (sub === undefined) {
-        const created = (sub = new Subscriber(ws));
-        subscribers.set(ws, created);
-        // Once per connection: a connection that subscribes and unsubscribes
-        // all day adds nothing to its `closed` promise.
-        void ws.closed.then(() => {
-          endAll(created);
-          subscribers.delete(ws);
-        });
+      try {
+        return subscribe(ws, topic);
+      } catch (err) {
+        return Promise.reject(err); // a bad topic, or too many: the caller awaits, so it hears of it there
       }
-      let t = topics.get(topic);
-      if (sub.topics.has(topic)) return t!.ready ?? RESOLVED;
-      sub.topics.add(topic);
-      counts.subscriptions++;
-      if (t === undefined) {
-        const topicState: Topic = (t = { subscribers: new Set(), ready: undefined });
-        topics.set(topic, topicState);
-        const ready = bus.subscribe(topic);
-        if (ready !== undefined) {
-          const clear = (): void => {
-            topicState.ready = undefined;
-          };
-          topicState.ready = ready.then(clear, clear);
-        }
-      }
-      t.subscribers.add(sub);
-      return t.ready ?? RESOLVED;
     },
 
     unsubscribe(ws, topic) {

@@ -15,6 +15,9 @@ export const DEFAULT_OUTBOX_BYTES = 1024 * 1024;
 /** Longest topic name (UTF-16 units). */
 export const MAX_TOPIC_LENGTH = 256;
 
+/** Topics one connection may subscribe to at once (each costs the hub, and maybe Redis, a subscription). */
+export const DEFAULT_MAX_TOPICS_PER_CONNECTION = 1024;
+
 /**
  * Bytes of messages a bus holds for other processes (waiting to be written,
  * or written and not yet acknowledged). Past it publishers wait while the

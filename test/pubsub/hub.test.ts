@@ -91,6 +91,34 @@ test('subscriptions end with unsubscribe() or the connection; the bus hears of a
   }
 });
 
+test('a connection that subscribes and unsubscribes all day leaves nothing behind; past maxTopicsPerConnection it is refused', { timeout: 60_000 }, async () => {
+  const { hub, server, join } = await hubServer({ maxTopicsPerConnection: 3 });
+  try {
+    const a = await join(); // no topic of its own: every cycle goes from none to one and back
+    const churn = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) a.ws.send(`sub t${i % 100}`), a.ws.send(`unsub t${i % 100}`);
+      for (const command of ['sub m', 'pub m marker', 'unsub m']) a.ws.send(command);
+      assert.equal(await text(a), 'marker');
+    };
+    await churn(2_000); // warm up
+    const heap = heapAfterGc();
+    await churn(20_000);
+    const growth = heapAfterGc() - heap;
+    assert.ok(growth < 1024 * 1024, `heap grew by ${growth} bytes over 20,000 subscriptions`);
+    assert.deepEqual([hub.stats().topics, hub.stats().subscriptions], [0, 0]);
+
+    a.ws.send('sub x');
+    a.ws.send('sub y');
+    a.ws.send('sub z');
+    a.ws.send('sub w'); // a fourth
+    assert.equal(await text(a), 'refused: a connection subscribes to 3 topics at most');
+    assert.equal(hub.stats().subscriptions, 3);
+    await a.close();
+  } finally {
+    await server.close();
+  }
+});
+
 test('ws.subscribe() without a hub throws; bad topics and messages are refused', async () => {
   let thrown: unknown;
   const server = await startServer(router().get('/', websocket(async (ws) => {

@@ -217,7 +217,7 @@ test('a server that closes in the middle of a reply: every pending command fails
 });
 
 test('bytes that are not RESP, and replies nobody asked for, close the connection with WEFT_REDIS_PROTOCOL', async () => {
-  for (const garbage of ['?what\r\n', '$abc\r\n', '$5\r\nhelloXX', ':1\r\n:2\r\n', `+${'x'.repeat(70_000)}`]) {
+  for (const garbage of ['?what\r\n', '$abc\r\n', '$5\r\nhelloXX', ':1\r\n:2\r\n', `+${'x'.repeat(70_000)}`, '$99999999999\r\n', `${'*1\r\n'.repeat(20)}:1\r\n`]) {
     const fake = await fakeServer((s) => s.once('data', () => s.write(garbage)));
     try {
       const closes: RedisClientError[] = [];

@@ -17,7 +17,8 @@ export const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
  * A server with a hub: `/ws?topic=a&topic=b` subscribes to the topics and
  * says "ready"; then each text message is a command: `pub <topic> <text>`
  * (the connection as `from`), `pubx <topic> <text>` (as `except`),
- * `unsub <topic>`. Binary messages are published to the first topic.
+ * `sub <topic>` (answers "refused: ..." if the hub refuses), `unsub <topic>`.
+ * Binary messages are published to the first topic.
  * POST /publish/:topic publishes the body (text for text/plain).
  */
 export async function hubServer(options: HubOptions = {}) {
@@ -39,6 +40,7 @@ export async function hubServer(options: HubOptions = {}) {
         if (verb === 'pub') await hub.publish(topic!, text, { from: ws });
         else if (verb === 'pubx') await hub.publish(topic!, text, { except: ws });
         else if (verb === 'unsub') ws.unsubscribe(topic!);
+        else if (verb === 'sub') await ws.subscribe(topic!).catch((err: Error) => ws.send(`refused: ${err.message}`));
       }
     }, { topics: hub }))
     .post('/publish/:topic', async (req, body, params) => {
