@@ -287,7 +287,8 @@ export class WSConn implements AsyncIterable<WSMessage> {
    * Subscribes this connection to `topic` on the hub given as
    * `options.topics`: what is published there is sent here, until
    * `unsubscribe(topic)` or the connection closes. Resolves once the
-   * subscription is in effect across processes (see the hub's bus).
+   * subscription is in effect across processes (see the hub's bus); rejects
+   * for a topic the hub refuses.
    */
   subscribe(topic: string): Promise<void> {
     return this.registry().subscribe(this, topic);
