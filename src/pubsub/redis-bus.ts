@@ -91,7 +91,9 @@ class RedisBus implements Bus {
   /** Sizes of PUBLISH commands written and not yet acknowledged, oldest first. */
   private readonly unacked = new Deque<number>();
 
+  /** Connection attempts that failed since the bus last worked for a while (the delay doubles with each). */
   private attempts = 0;
+  private readySince = 0;
   private downSince = 0;
   private lastFailure = '';
   private retryTimer: NodeJS.Timeout | null = null;
@@ -264,7 +266,7 @@ class RedisBus implements Bus {
       this.log(`${this.name}: connected`);
     }
     this.everConnected = true;
-    this.attempts = 0;
+    this.readySince = Date.now();
     this.lastFailure = '';
     this.startPinging();
   }
@@ -275,18 +277,34 @@ class RedisBus implements Bus {
     for (const resolve of this.whenSettled.splice(0)) resolve();
   }
 
-  /** A connection of the current pair ended: drop both, reconnect. */
+  /**
+   * A connection of the current pair ended: drop both, reconnect. At once
+   * after a connection that had been working for a while; otherwise (it
+   * failed while resubscribing, or the server keeps accepting and dropping
+   * us) through the growing delay, so that nothing spins.
+   */
   private lost(generation: number, err: Error): void {
     if (this.closed || generation !== this.generation || this.pub === null) return;
     const { pub, sub } = this;
+    const wasReady = this.ready;
     this.pub = this.sub = null;
     this.ready = false;
     this.stopPinging();
     pub.close();
     sub?.close();
+    if (!wasReady) {
+      this.failed(err);
+      return;
+    }
     this.disconnects++;
     this.downSince = Date.now();
     this.log(`${this.name}: lost the connection (${describeError(err)}); reconnecting`);
+    if (Date.now() - this.readySince < (this.options.reconnectMax ?? DEFAULT_RECONNECT_MAX)) {
+      this.lastFailure = describeError(err); // said just above
+      this.failed(err);
+      return;
+    }
+    this.attempts = 0;
     this.connect();
   }
 

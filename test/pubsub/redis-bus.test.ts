@@ -5,6 +5,8 @@
  * queue fills while it is down.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import * as net from 'node:net';
 import { after, before, test } from 'node:test';
 import { redisBus, type RedisBusOptions } from '../../src/pubsub/redis-bus.js';
 import { RedisConn } from '../../src/pubsub/redis/client.js';
@@ -159,15 +161,73 @@ test('Redis killed mid-run: local delivery goes on, the servers keep serving, de
   }
 });
 
-test('while Redis is down the bus holds messages up to its limit, drops the rest (counted, logged), sends what it held on return', { skip, timeout: 60_000 }, async () => {
-  const a = await side({ queueBytes: 16 * 1024 });
+/**
+ * A TCP gate in front of Redis: open, it forwards; shut, it cuts every
+ * connection through it and drops new ones as soon as they arrive (a Redis
+ * that accepts and hangs up, like one at maxclients).
+ */
+async function redisGate(): Promise<{ url: string; open(): void; shut(): void; refused(n: number): Promise<number[]>; close(): Promise<void> }> {
+  let open = true;
+  const sockets = new Set<net.Socket>();
+  const refusedAt: number[] = [];
+  let wanted: { n: number; resolve: (times: number[]) => void } | null = null;
+  const track = (s: net.Socket): void => {
+    sockets.add(s);
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+  };
+  const server = net.createServer((client) => {
+    track(client);
+    if (!open) {
+      client.destroy();
+      refusedAt.push(performance.now());
+      if (wanted !== null && refusedAt.length >= wanted.n) wanted.resolve(refusedAt.slice());
+      return;
+    }
+    const upstream = net.connect(redis.port, '127.0.0.1');
+    track(upstream);
+    client.pipe(upstream).on('close', () => client.destroy());
+    upstream.pipe(client).on('close', () => upstream.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    open: () => void (open = true),
+    /** Resolves with the times of the first `n` connections refused while shut. */
+    refused: (n) => new Promise((resolve) => {
+      wanted = { n, resolve };
+      if (refusedAt.length >= n) resolve(refusedAt.slice());
+    }),
+    shut: () => {
+      open = false;
+      for (const s of sockets) s.destroy();
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+test('cut off from Redis, a bus holds messages up to its limit, drops the rest (counted, logged), sends what it held on return, and does not spin meanwhile', { skip, timeout: 60_000 }, async () => {
+  const gate = await redisGate();
+  const a = await side({ url: gate.url, queueBytes: 16 * 1024 });
   const b = await side();
   try {
     const a1 = await a.join('q');
     const b1 = await b.join('q');
-    const lost = Promise.all([a.logs.next(/lost the connection/), b.logs.next(/lost the connection/)]);
-    await redis.kill();
+    const lost = a.logs.next(/lost the connection/);
+    gate.shut();
     await lost;
+    // The gate takes each new connection and hangs up at once: the bus must
+    // wait longer and longer between attempts (20, 40, 80 ms, ... here), not
+    // spin. Each attempt is two connections (publisher, subscriber).
+    const times = await gate.refused(8);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    assert.ok(Math.max(...gaps) >= 60, `connections ${gaps.map((g) => g.toFixed(1)).join(', ')} ms apart`);
     const full = a.logs.next(/queue full/);
     const payload = 'p'.repeat(1000);
     for (let i = 0; i < 100; i++) a.hub.publish('q', `${i} ${payload}`);
@@ -176,13 +236,11 @@ test('while Redis is down the bus holds messages up to its limit, drops the rest
     assert.ok(stats.busQueueFull > 50 && stats.busQueueFull < 100, `dropped ${stats.busQueueFull}`);
     assert.equal(stats.busQueueFull, stats.bus.queueFull);
     const held = 100 - stats.busQueueFull;
+    assert.equal(stats.bus.disconnects, 1, 'one disconnect, however many failed attempts');
 
-    // b subscribes again before a sends what it held: wait for b first.
-    const backB = b.logs.next(/reconnected/);
-    const backA = a.logs.next(/reconnected/);
-    await redis.restart();
-    await backB;
-    assert.match(await backA, new RegExp(`${held} held messages sent`));
+    const back = a.logs.next(/reconnected/);
+    gate.open();
+    assert.match(await back, new RegExp(`${held} held messages sent`));
     const got: number[] = [];
     for (let i = 0; i < held; i++) got.push(Number((await text(b1)).split(' ')[0]));
     assert.deepEqual(got, Array.from({ length: held }, (_, i) => i), 'the first ones, in order');
@@ -190,11 +248,13 @@ test('while Redis is down the bus holds messages up to its limit, drops the rest
     a.hub.publish('q', 'next');
     assert.match(await roomAgain, new RegExp(`${stats.busQueueFull} messages dropped`));
     assert.equal(await text(b1), 'next');
+    assert.equal(a.logs.lines.filter((l) => /lost the connection|cannot connect/.test(l)).length, 1, 'the same failure is logged once');
     await a1.close();
     await b1.close();
   } finally {
     await a.stop();
     await b.stop();
+    await gate.close();
   }
 });
 
