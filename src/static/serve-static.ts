@@ -7,6 +7,7 @@
  */
 import { resolve, sep } from 'node:path';
 import { bodyFromBuffer } from '../http/body.js';
+import { isStandardMethod } from '../http/methods.js';
 import { HTTPError } from '../http/errors.js';
 import type { Handler, HTTPReq, HTTPRes } from '../http/types.js';
 import { checkCompressionOptions } from './compressed-file.js';
@@ -84,6 +85,8 @@ async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
   const method = req.method;
   if (method !== 'GET' && method !== 'HEAD') {
     if (method === 'OPTIONS') return { code: 204, headers: { Allow: ALLOW, ...NOSNIFF } };
+    // RFC 9110 §15.6.2: a method nobody here recognizes is 501, a known one 405.
+    if (!isStandardMethod(method)) throw new HTTPError(501, 'method not recognized');
     throw new HTTPError(405, undefined, { headers: { Allow: ALLOW, ...NOSNIFF } });
   }
   const path = withinPrefix(parseRequestPath(req.path), site.prefix);

@@ -295,12 +295,17 @@ describe('options', () => {
 
 describe('methods', () => {
   test('405 with Allow for other methods', async () => {
-    for (const m of ['POST', 'PUT', 'DELETE', 'PATCH', 'get']) {
+    for (const m of ['POST', 'PUT', 'DELETE', 'PATCH']) {
       await assert.rejects(call(serveStatic(site.root), m, '/fifty.txt'), (err: { status: number; headers: Record<string, string> }) => {
         assert.equal(err.status, 405);
         assert.equal(err.headers['Allow'], 'GET, HEAD, OPTIONS');
         return true;
       });
+    }
+  });
+  test('501 for methods nobody recognizes (methods are case-sensitive: "get" is not GET)', async () => {
+    for (const m of ['get', 'MKCOLA', 'XGET']) {
+      await assert.rejects(call(serveStatic(site.root), m, '/fifty.txt'), (err: { status: number }) => err.status === 501);
     }
   });
   test('OPTIONS → 204 with Allow', async () => {
