@@ -14,6 +14,9 @@ import type { WSConn } from '../ws/websocket.js';
 import { createChatRoom } from './chat.js';
 import type { Router } from './router.js';
 
+/** Largest chat message (bytes): past it the connection closes with 1009, which the chat page explains. */
+export const CHAT_MAX_MESSAGE = 64 * 1024;
+
 /** Options of the demo routes. */
 export type DemoOptions = {
   /** Pause between two /sheep lines (ms). Default 1000. */
@@ -66,7 +69,7 @@ export function addDemoRoutes(app: Router, options: DemoOptions = {}): Router {
     .get('/ws/echo', websocket(echoMessages, { perMessageDeflate: {} }))
     .get('/ws/chat', websocket((ws, req) => chat.join(ws, new URLSearchParams(req.query).get('name') ?? undefined), {
       perMessageDeflate: {},
-      maxMessageSize: 64 * 1024,
+      maxMessageSize: CHAT_MAX_MESSAGE,
     }))
     .get('/status/pubsub', pubsubStatus(hub));
 }

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { createServer, type Server } from '../../src/http/server.js';
 import { MAX_PENDING_PINGS, OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT } from '../../src/ws/constants.js';
 import { acceptWebSocket, liveZlibStreams, type CloseInfo, type WSConn } from '../../src/ws/index.js';
-import { assertWhole, snapshot } from '../leaks.js';
+import { assertWhole, snapshot, assertWholeAfterAll } from '../leaks.js';
 import { closeBody, frame, rawConnect, readClose, type RawClient } from '../ws/raw.js';
 
 /** node:test timeout, only to stop a hung test from blocking the run (ms). */
@@ -400,3 +400,6 @@ test('a peer that sends a protocol error and keeps its side of TCP open is dropp
   c.socket.destroy();
   await assertWhole(server, before);
 });
+
+// Last, so that it runs after the shared server's own after() hook.
+assertWholeAfterAll();

@@ -3,11 +3,12 @@
  * shared through the buses: two processes on one Redis plus a
  * `--workers 2` process on the same Redis, and a `--workers 2` process on
  * the IPC bus alone. WebSocket members on every process (and every worker)
- * talk; every member hears every other in order. Redis is killed and
+ * talk; every member hears every other in order (one process has its
+ * Redis URL from a site config file, not the flag). Redis is killed and
  * restarted under two processes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -95,8 +96,10 @@ async function everyoneHearsEveryone(members: Member[], count: number): Promise<
 }
 
 test('two processes and a --workers 2 process on one Redis: every member hears every other, in order', { skip, timeout: 60_000 }, async () => {
+  const config = join(demoFiles, 'pubsub.json');
+  writeFileSync(config, JSON.stringify({ pubsub: redis.url }));
   const a = await startWeft(['--pubsub', redis.url]);
-  const b = await startWeft(['--pubsub', redis.url]);
+  const b = await startWeft(['--config', config]);
   const c = await startWeft(['--pubsub', redis.url, '--workers', '2', '--expose-pid']);
   try {
     const members = [await member(a.port, 'a'), await member(b.port, 'b'), ...(await onBothWorkers(c.port, 'c'))];
