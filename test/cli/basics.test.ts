@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { networkUrls } from '../../src/app/addresses.js';
 import { verifyPassword } from '../../src/kit/basic-auth.js';
 import { connect, hasCommands, makeSelfSignedCert } from '../support.js';
+import { openClient, type Client } from '../ws/client.js';
 import { runWeft, startWeft, stopAll } from './support.js';
 
 const run = promisify(execFile);
@@ -89,7 +90,13 @@ test('weft with no directory serves the current one; 0.0.0.0 prints the LAN addr
   await w.stop();
 });
 
-test('--demo: the demo site with its routes, favicon, generated files; removed at shutdown', async () => {
+/** The next chat message `c` hears, as [event or "said", name]. */
+const heard = async (c: Client): Promise<[string, string]> => {
+  const m = JSON.parse(String((await c.next()).data)) as { event?: string; name: string };
+  return [m.event ?? 'said', m.name];
+};
+
+test('--demo: the demo site with its routes, favicon, generated files; one chat room across a SIGHUP; files removed at shutdown', { timeout: 30_000 }, async () => {
   const { w, generated } = await startDemo(['--log', 'off']);
   const index = await fetch(`${w.base}/`);
   assert.match(await index.text(), /<title>weft demo<\/title>/);
@@ -104,6 +111,19 @@ test('--demo: the demo site with its routes, favicon, generated files; removed a
   assert.equal(range.status, 206);
   assert.equal((await range.arrayBuffer()).byteLength, 100);
   assert.equal(generated().length, 1);
+
+  // A reload rebuilds the routes, not the room: a member from before hears one who joins after.
+  const ann = await openClient(w.port, { path: '/ws/chat?name=ann' });
+  assert.deepEqual(await heard(ann), ['join', 'ann']);
+  w.child.kill('SIGHUP');
+  await w.err.waitFor(/^weft: reloaded the settings$/m);
+  const bob = await openClient(w.port, { path: '/ws/chat?name=bob' });
+  assert.deepEqual(await heard(bob), ['join', 'bob']);
+  assert.deepEqual(await heard(ann), ['join', 'bob']);
+  await bob.close();
+  assert.deepEqual(await heard(ann), ['leave', 'bob']);
+  await ann.close();
+
   w.child.kill('SIGTERM');
   assert.deepEqual(await w.exited, [0, null]);
   assert.deepEqual(generated(), [], 'the generated files are gone');
