@@ -19,9 +19,11 @@ import { hashPasswordCommand } from './app/hash-password-command.js';
 import { openBrowser } from './app/open-browser.js';
 import type { Settings } from './app/settings.js';
 import { buildSite, resolveUsers } from './app/site.js';
+import { primaryRelays, siteBus } from './app/site-bus.js';
 import { loadTls, type TlsMaterial } from './app/tls-files.js';
 import { createServer, type Server } from './http/server.js';
 import type { Handler } from './http/types.js';
+import { createHub, type Hub } from './pubsub/hub.js';
 
 const DEMO_SITE = fileURLToPath(new URL('../demo/', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
@@ -65,10 +67,20 @@ async function demoFilesDir(): Promise<string> {
   return dir;
 }
 
-/** Builds the site's handler for `s` (hashing passwords given on the command line). */
-async function siteHandler(s: CommandSettings, demoFiles: string | undefined): Promise<Handler> {
+/**
+ * Builds the site's handler for `s` (hashing passwords given on the command
+ * line). The demo chat room is a topic of `hub`, which outlives reloads: the
+ * members who joined before one still hear those who join after it.
+ */
+async function siteHandler(s: CommandSettings, demoFiles: string | undefined, hub: Hub | null): Promise<Handler> {
   const users = s.settings.auth === null ? undefined : await resolveUsers(s.settings.auth);
-  return buildSite({ settings: s.settings, users, demoFiles, hiddenFiles: s.configFile === null ? [] : [s.configFile] });
+  return buildSite({
+    settings: s.settings,
+    users,
+    demoFiles,
+    demoOptions: hub === null ? undefined : { hub },
+    hiddenFiles: s.configFile === null ? [] : [s.configFile],
+  });
 }
 
 function printBanner(s: CommandSettings, host: string, port: number, extra = ''): void {
@@ -126,7 +138,9 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
   const { settings } = current;
   const tls = await startTls(settings);
   const demoFiles = settings.demo ? await demoFilesDir() : undefined;
-  let handler = await siteHandler(current, demoFiles);
+  // The demo chat room's hub; its bus reaches the other workers or machines.
+  const hub = settings.demo ? createHub({ bus: siteBus(settings, inWorker) }) : null;
+  let handler = await siteHandler(current, demoFiles, hub);
   const log = settings.log === 'off' ? null : accessLog(settings.log);
   const server = createServer((req, body) => handler(req, body), {
     onResponse: log === null ? undefined : log.record,
@@ -147,7 +161,7 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
     const next = await reloadSettings(command, current, !inWorker);
     if (next === null) return;
     try {
-      const nextHandler = await siteHandler(next, demoFiles);
+      const nextHandler = await siteHandler(next, demoFiles, hub);
       if (tls !== undefined && next.settings.tls !== null) server.setSecureContext(loadTls(next.settings.tls));
       handler = nextHandler;
       current = next;
@@ -159,7 +173,8 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
     void drain(server, (n) => {
       if (inWorker) reportDraining(n);
       else if (n > 0 && !settings.quiet) say(waitingMessage(n, settings.shutdownTimeout));
-    }).then(() => {
+    }).then(async () => {
+      await hub?.close();
       log?.flush();
       process.exit(0);
     });
@@ -195,6 +210,7 @@ async function supervise(command: ServeCommand, initial: CommandSettings): Promi
   if (settings.demo) await demoFilesDir();
   runPrimary({
     workers: settings.workers,
+    relayPubSub: primaryRelays(settings),
     shutdownTimeout: settings.shutdownTimeout,
     onListening: ({ address, port }) => printBanner(current, address, port, `, ${settings.workers} workers`),
     onFatal: say,
