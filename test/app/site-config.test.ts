@@ -91,6 +91,17 @@ describe('path patterns', () => {
     assert.deepEqual(compilePattern('/**/a/**/b/:last').match([...path, 'b', 'z']), { '*': '', last: 'z' });
   });
 
+  test('several "*" in a segment against a long hostile segment: answered in one pass', { timeout: 60_000 }, () => {
+    // A RegExp of three `*`s tried every split of the 8,000 dashes: minutes for one request.
+    const dashes = '-'.repeat(8000);
+    const p = compilePattern('/assets/*-*-*.js');
+    assert.equal(p.match(['assets', dashes]), null);
+    assert.deepEqual(p.match(['assets', `${dashes}.js`]), { '*': '-'.repeat(7998) }, 'the first * takes all it can');
+    assert.deepEqual(compilePattern('/*.{b.a,a}').match(['x.b.a']), { '*': 'x.b' });
+    assert.deepEqual(compilePattern('/{a,ab}*').match(['abc']), { '*': 'bc' }, 'the first alternative that matches');
+    assert.throws(() => compilePattern(`/${'{a,b}'.repeat(9)}`), /combinations/);
+  });
+
   test('malformed patterns are refused with a reason', () => {
     for (const [p, why] of [
       ['about', /starts with/],
