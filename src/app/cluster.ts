@@ -1,6 +1,7 @@
 /**
  * Multi-core: a primary process runs N workers with `node:cluster`, all
- * sharing the listening socket.
+ * sharing the listening socket (and, with relayPubSub, relaying the pub/sub
+ * hub's IPC bus between them).
  *
  * - The primary announces the address once every worker listens: before
  *   that, connections would all go to the first ones.
@@ -15,6 +16,8 @@
  *   have, or once the deadline has passed. A second signal kills them now.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { startIpcRelay } from '../pubsub/ipc-relay.js';
+import { createSemaphore, withPermit } from '../sync/semaphore.js';
 
 /** Message from the primary asking a worker to drain and exit. */
 export const SHUTDOWN_MESSAGE = 'weft:shutdown';
@@ -47,6 +50,8 @@ export type PrimaryOptions = {
   reload: () => Promise<boolean>;
   /** Reported restarts and failures. */
   log: (message: string) => void;
+  /** Relay the workers' IPC pub/sub bus (ipcBus) between them. Default false. */
+  relayPubSub?: boolean;
 };
 
 /** Runs the primary: forks and supervises the workers. Returns at once. */
@@ -130,14 +135,17 @@ export function runPrimary(options: PrimaryOptions): void {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   // One reload at a time: workers hear of each in the order they were checked.
-  let reloading: Promise<void> = Promise.resolve();
+  const reloads = createSemaphore(1);
   process.on('SIGHUP', () => {
-    reloading = reloading.then(async () => {
+    void withPermit(reloads, async () => {
       if (!(await options.reload()) || stopping) return;
       for (const w of started.keys()) if (w.isConnected()) w.send(RELOAD_MESSAGE);
     });
   });
 
+  // Bytes cross the IPC channel as bytes, not as JSON arrays of numbers.
+  cluster.setupPrimary({ serialization: 'advanced' });
+  if (options.relayPubSub) startIpcRelay({ log: options.log });
   for (let i = 0; i < options.workers; i++) fork();
 }
 

@@ -23,6 +23,7 @@ import { isToken } from '../http/fields.js';
 import { isPasswordHash } from '../kit/basic-auth.js';
 import { JsonSyntaxError, parseJsonWithPositions, type JsonPath } from './json-source.js';
 import type { CacheRule, Credential, HeaderRule, RedirectRule, RewriteRule, SettingsInput } from './settings.js';
+import { pubsubUrlProblem } from './site-bus.js';
 import { checkDestination, compilePattern, PatternError, type UrlPattern } from './url-pattern.js';
 
 /** Largest config file read (bytes): a site's config is a few KiB. */
@@ -82,16 +83,20 @@ export function parseSiteConfig(text: string, file: string): SettingsInput {
     throw new SiteConfigError(`${file}:${err.position.line}:${err.position.column}: ${err.message}`);
   }
   const errors: string[] = [];
+  let unreported = 0;
   const check: Check = {
     error(path, message, key) {
+      // A position costs a scan of the text: past the mistakes shown, only
+      // count them (a SIGHUP reload runs on the thread that serves).
+      if (errors.length === MAX_REPORTED) return void unreported++;
       const at = parsed.positionOf(path, key);
       errors.push(`${file}:${at.line}:${at.column}: ${message}`);
     },
   };
   const settings = readSettings(parsed.value, check, dirname(resolve(file)));
   if (errors.length > 0) {
-    const more = errors.length > MAX_REPORTED ? [`... and ${errors.length - MAX_REPORTED} more`] : [];
-    throw new SiteConfigError([...errors.slice(0, MAX_REPORTED), ...more].join('\n'));
+    const more = unreported > 0 ? [`... and ${unreported} more`] : [];
+    throw new SiteConfigError([...errors, ...more].join('\n'));
   }
   return settings;
 }
@@ -287,6 +292,13 @@ const READERS: Record<string, KeyReader> = {
   shutdownTimeout: (v, path, check, _b, out) => {
     const n = wholeNumber(v, path, check, 0, 3600);
     if (n !== undefined) out.shutdownTimeout = n * 1000;
+  },
+  pubsub: (v, path, check, _b, out) => {
+    const url = text(v, path, check, 'a redis:// or rediss:// URL');
+    if (url === undefined) return;
+    const problem = pubsubUrlProblem(url);
+    if (problem !== null) check.error(path, `pubsub: ${problem}`);
+    else out.pubsub = url;
   },
   tls: (v, path, check, base, out) => {
     const o = fields(v, path, check, ['cert', 'key']);

@@ -88,6 +88,19 @@ export type WSOptions = {
   zlibLimiter?: Semaphore;
   /** Aborting it closes the connection with 1001 (going away): for server shutdown. */
   signal?: AbortSignal;
+  /** Where `subscribe()` and `unsubscribe()` go: a pub/sub hub (`createHub()`). Default none. */
+  topics?: TopicRegistry;
+};
+
+/**
+ * The hook behind `ws.subscribe()`/`ws.unsubscribe()`, filled in by a
+ * pub/sub hub (src/pubsub), so that this layer knows nothing of topics or
+ * delivery. The registry owns the subscriptions it is given and ends them
+ * all when the connection closes.
+ */
+export type TopicRegistry = {
+  subscribe(ws: WSConn, topic: string): Promise<void>;
+  unsubscribe(ws: WSConn, topic: string): void;
 };
 
 /** What was agreed in the handshake (see handshake.ts). */
@@ -113,6 +126,7 @@ type PendingPing = { payload: Buffer; resolve: () => void; reject: (err: Error) 
 
 const EMPTY = Buffer.alloc(0);
 const noop = (): void => {};
+const noRegistry = (): TypeError => new TypeError('ws.subscribe() needs a hub: websocket(app, { topics: createHub() })');
 const toResult = (m: WSMessage | null): IteratorResult<WSMessage> =>
   m === null ? { value: undefined, done: true } : { value: m, done: false };
 
@@ -145,6 +159,7 @@ export class WSConn implements AsyncIterable<WSMessage> {
   private readonly inflater: MessageInflater | null = null;
   private readonly closeTimeout: number;
   private readonly signals: AbortSignal[];
+  private readonly topics: TopicRegistry | null;
 
   /** No new sends: close() was called or our close frame went out. */
   private closing = false;
@@ -175,6 +190,7 @@ export class WSConn implements AsyncIterable<WSMessage> {
       this.resolveClosed = resolve;
     });
     this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this.topics = options.topics ?? null;
     this.writer = new FrameWriter(conn, options.writeBufferSize ?? DEFAULT_WRITE_BUFFER_SIZE);
     const pmd = agreement.deflate;
     const dopts = agreement.deflateOptions ?? {};
@@ -284,6 +300,27 @@ export class WSConn implements AsyncIterable<WSMessage> {
       this.pings.push({ payload, resolve, reject });
       this.sender.control(OP_PING, payload).then(undefined, noop);
     });
+  }
+
+  // ---- topics ----
+
+  /**
+   * Subscribes this connection to `topic` on the hub given as
+   * `options.topics`: what is published there is sent here, until
+   * `unsubscribe(topic)` or the connection closes. Resolves once the
+   * subscription is in effect across processes (see the hub's bus); rejects
+   * for a topic the hub refuses.
+   */
+  subscribe(topic: string): Promise<void> {
+    // A rejection, not a throw, like the hub's refusals: `.catch()` sees both.
+    if (this.topics === null) return Promise.reject(noRegistry());
+    return this.topics.subscribe(this, topic);
+  }
+
+  /** Ends this connection's subscription to `topic` (nothing if there was none). */
+  unsubscribe(topic: string): void {
+    if (this.topics === null) throw noRegistry();
+    this.topics.unsubscribe(this, topic);
   }
 
   // ---- closing ----
