@@ -4,7 +4,7 @@
  * opened by that checked path and stat()ed through its handle (book 9.2: no
  * race between the stat and the open).
  */
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { sep } from 'node:path';
@@ -109,4 +109,51 @@ export async function resolveRoot(root: string): Promise<string> {
   const real = await realpath(root);
   if (!(await stat(real)).isDirectory()) throw new Error(`serveStatic: root ${root} is not a directory`);
   return real;
+}
+
+/**
+ * locate() for a small regular file, on the event loop, with its bytes:
+ * what nginx does on every request (open, fstat, read, close without a
+ * thread), worth it while the filesystem answers from the kernel's caches
+ * (the caller asks path-stat.ts whether it does). The same confinement as
+ * locate(): symlinks resolved and checked against `realRoot`, the checked
+ * path opened with O_NOFOLLOW. Null for anything else (missing, a
+ * directory, outside the root, larger than `maxBytes`, changed while read,
+ * any error): the caller then takes locate(), which answers those cases.
+ */
+export function readSmallFileNow(path: string, realRoot: string | null, maxBytes: number): { stat: Stats; bytes: Buffer } | null {
+  let fd = -1;
+  try {
+    let target = path;
+    let flags = OPEN_FLAGS;
+    if (realRoot !== null) {
+      target = realpathSync.native(path);
+      if (!isInside(target, realRoot)) return null;
+      flags = OPEN_RESOLVED_FLAGS;
+    }
+    fd = openSync(target, flags);
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > maxBytes) return null;
+    // One byte more than expected, so that growth shows; a buffer of its own, since the cache keeps it.
+    const buf = Buffer.allocUnsafeSlow(st.size + 1);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === st.size ? { stat: st, bytes: buf.subarray(0, got) } : null;
+  } catch {
+    return null;
+  } finally {
+    if (fd >= 0) closeQuietly(fd);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing to do: the descriptor is released either way (close(2) on Linux).
+  }
 }

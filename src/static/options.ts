@@ -67,6 +67,17 @@ export const PATH_MEMO_MAX_ENTRIES = 4096;
 export const SYNC_STAT_MAX_MS = 1;
 
 /**
+ * Largest file read on the event loop (bytes) when it is not in memory yet
+ * (cache on, stats fast): open, fstat, read and close without the thread
+ * pool, as nginx does. Measured on 10,000 small files requested at random
+ * with a cache smaller than the tree: the pool's round trips (realpath,
+ * open, fstat, read, close, a stat per sidecar candidate, each two context
+ * switches on one core) held weft to a tenth of nginx. 64 KiB reads from
+ * the page cache in tens of microseconds; larger files go through the pool.
+ */
+export const SYNC_READ_MAX_BYTES = 64 * 1024;
+
+/**
  * Slow synchronous stats, net of fast ones (each fast stat forgives one slow
  * one), after which a cache stops using them: a lone outlier (a GC pause, the
  * core taken by another thread mid-call) must not count, a slow filesystem

@@ -1,6 +1,7 @@
 /**
  * Stats of paths on the hot path (checking a cached file, or the file a
- * known sidecar stands for): on the event loop while such stats are fast,
+ * known sidecar stands for, looking for sidecars), and the reads of small
+ * files (locate.ts readSmallFileNow): on the event loop while such calls are fast,
  * through the thread pool for good once they prove slow (SYNC_STAT_MAX_MS
  * says why, SYNC_STAT_SLOW_LIMIT when).
  */
@@ -34,10 +35,19 @@ export function statPathNow(s: PathStatter, path: string): Stats | null | Promis
   } catch {
     st = undefined;
   }
+  countSyncCall(s, started);
+  return st ?? null;
+}
+
+/**
+ * Counts a synchronous filesystem call that began at `started`
+ * (performance.now()) against SYNC_STAT_MAX_MS: slow ones, net of fast ones,
+ * switch the statter to the thread pool for good.
+ */
+export function countSyncCall(s: PathStatter, started: number): void {
   if (performance.now() - started <= SYNC_STAT_MAX_MS) {
     if (s.slow > 0) s.slow--;
   } else if (++s.slow >= SYNC_STAT_SLOW_LIMIT) {
     s.sync = false;
   }
-  return st ?? null;
 }

@@ -27,8 +27,10 @@ import { chooseFileCoding, isCompressibleFile } from './choose-coding.js';
 import { evaluatePreconditions } from './conditional.js';
 import { compressedForm, compressingResponse } from './compressed-file.js';
 import {
+  cacheEntry,
   cacheFill,
   cacheLookupFresh,
+  cacheStore,
   isCacheable,
   isSameFile,
   type CachedFile,
@@ -36,9 +38,9 @@ import {
   type FileStamp,
 } from './file-cache.js';
 import { lengthOnlyBody, readWholeFile } from './file-body.js';
-import type { Located } from './locate.js';
+import { readSmallFileNow, type Located } from './locate.js';
 import { contentTypeFor } from './mime.js';
-import type { StaticSettings } from './options.js';
+import { SYNC_READ_MAX_BYTES, type StaticSettings } from './options.js';
 import {
   describeCoded,
   describeFile,
@@ -49,7 +51,7 @@ import {
   type Representation,
 } from './representation.js';
 import { preconditionResponse, respondFromMemory, respondWithRepresentation } from './respond.js';
-import { statPath, type PathStatter } from './path-stat.js';
+import { countSyncCall, statPath, type PathStatter } from './path-stat.js';
 import {
   findSidecars,
   forgetSidecars,
@@ -103,6 +105,26 @@ export function fromMemory(site: FileSite, key: string, req: HTTPReq): HTTPRes |
   return site.sidecars === null ? null : serveKnownSidecar(site, req, key);
 }
 
+/**
+ * The response for the file at `key` read whole on the event loop
+ * (readSmallFileNow), when the cache is on, the filesystem has been fast and
+ * the file is small (SYNC_READ_MAX_BYTES): then it is answered like a cache
+ * hit, and kept in the cache when it is settled (isCacheable). Null
+ * otherwise: the usual way answers (locate(), serveOpened). `realRoot` is
+ * the root's real path, or null when symlinks may lead anywhere.
+ */
+export function fromDiskNow(site: FileSite, req: HTTPReq, key: string, realRoot: string | null): HTTPRes | Promise<HTTPRes> | null {
+  const { cache, stats } = site;
+  if (cache === null || !stats.sync) return null;
+  const started = performance.now();
+  const read = readSmallFileNow(key, realRoot, Math.min(cache.maxFileBytes, SYNC_READ_MAX_BYTES));
+  countSyncCall(stats, started);
+  if (read === null) return null;
+  const entry = cacheEntry(key, read.stat, read.bytes, describeFile(read.stat, contentTypeFor(basename(key)), site.settings));
+  if (isCacheable(cache, read.stat)) cacheStore(cache, entry);
+  return serveCached(site, req, entry);
+}
+
 // ---------------------------------------------------------------------------
 // A file in memory.
 
@@ -117,7 +139,8 @@ export function serveCached(site: FileSite, req: HTTPReq, entry: CachedFile): HT
 function sidecarsOf(site: FileSite, path: string, stamp: FileStamp): readonly Sidecar[] | Promise<readonly Sidecar[]> {
   // A file named like a sidecar ("x.js.gz") has none of its own.
   if (site.sidecars === null || sidecarCoding(path) !== undefined) return NO_SIDECARS;
-  return sidecarsKnownNow(site.sidecars, path, stamp, Date.now()) ?? findSidecars(site.sidecars, path, stamp);
+  const now = Date.now();
+  return sidecarsKnownNow(site.sidecars, path, stamp, now) ?? findSidecars(site.sidecars, path, stamp, now, site.stats);
 }
 
 function answerCached(site: FileSite, req: HTTPReq, entry: CachedFile, sidecars: readonly Sidecar[]): HTTPRes | Promise<HTTPRes> {
@@ -313,9 +336,18 @@ async function fromOpenFile(
  * a file found inside the root. Null otherwise; the usual way then answers
  * (and finds out why a sidecar failed).
  */
-export async function serveKnownSidecar(site: FileSite, req: HTTPReq, key: string): Promise<HTTPRes | null> {
+export function serveKnownSidecar(site: FileSite, req: HTTPReq, key: string): Promise<HTTPRes | null> | null {
   const known = site.sidecars === null ? undefined : knownSidecars(site.sidecars, key);
-  if (known === undefined) return null;
+  // None known: null at once, so that the caller may go on synchronously.
+  return known === undefined ? null : serveKnownSidecarOf(site, req, key, known);
+}
+
+async function serveKnownSidecarOf(
+  site: FileSite,
+  req: HTTPReq,
+  key: string,
+  known: { stamp: FileStamp; found: readonly Sidecar[] },
+): Promise<HTTPRes | null> {
   const stat = await statPath(site.stats, key);
   if (stat === null || !isSameFile(known.stamp, stat)) return null;
   const { settings } = site;

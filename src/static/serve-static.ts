@@ -6,10 +6,13 @@
  *    (request-path.ts), refused when it leaves the mount, names a dotfile
  *    or a hidden file, mapped to the file it names;
  * 3. memory: a cached file still trusted is answered at once
- *    (serve-file.ts), synchronously: no promise, no system call;
- * 4. the disk: the path found inside the root, opened and stat()ed through
- *    its handle (locate.ts); a file is answered (and cached) by
- *    serve-file.ts, a directory by its index file or a listing.
+ *    (serve-file.ts), synchronously: no promise, and no system call
+ *    within `recheckMs` of its last check (a stat after that);
+ * 4. the disk: a small file read whole at once while the filesystem is
+ *    fast (serve-file.ts fromDiskNow, no thread), else the path found
+ *    inside the root, opened and stat()ed through its handle (locate.ts);
+ *    a file is answered (and cached) by serve-file.ts, a directory by its
+ *    index file or a listing.
  * serve-file.ts then chooses the representation, and respond.ts evaluates
  * the preconditions and ranges and builds the response.
  */
@@ -26,7 +29,7 @@ import { PATH_MEMO_MAX_ENTRIES, resolveOptions, type StaticOptions } from './opt
 import { NOSNIFF } from './representation.js';
 import { dotfileStatus, encodePath, hasExtension, parseRequestPath, type RequestPath } from './request-path.js';
 import { createPathStatter } from './path-stat.js';
-import { fromMemory, serveOpened, type FileSite } from './serve-file.js';
+import { fromDiskNow, fromMemory, serveOpened, type FileSite } from './serve-file.js';
 import { createSidecarIndex } from './sidecars.js';
 
 /** Methods a static resource supports (RFC 9110 §10.2.1 Allow). */
@@ -39,6 +42,8 @@ type Site = FileSite & {
   readonly prefix: readonly string[];
   /** The root's real path (symlinks resolved); null when symlinks may lead anywhere. */
   realRoot(refresh?: boolean): Promise<string | null>;
+  /** What realRoot() last resolved to; undefined before it has. */
+  realRootNow(): string | null | undefined;
   /** Request paths already normalised (step 2), by raw path. */
   readonly targets: Map<string, Target>;
 };
@@ -82,6 +87,7 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
   const rootPath = resolve(root);
   const stats = createPathStatter();
   let realRoot: Promise<string> | null = null;
+  let resolvedRoot: string | undefined;
   const site: Site = {
     root: rootPath,
     prefix: prefixSegments(settings.prefix),
@@ -98,13 +104,19 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
       if (realRoot === null || refresh) {
         const p = resolveRoot(rootPath);
         // A root that is missing now may appear later: don't remember the failure.
-        p.catch(() => {
-          if (realRoot === p) realRoot = null;
-        });
+        p.then(
+          (real) => {
+            if (realRoot === p) resolvedRoot = real;
+          },
+          () => {
+            if (realRoot === p) realRoot = null;
+          },
+        );
         realRoot = p;
       }
       return realRoot;
     },
+    realRootNow: () => (settings.followSymlinksOutside ? null : resolvedRoot),
     targets: new Map(),
   };
   return (req) => serveRequest(site, req);
@@ -128,7 +140,14 @@ function serveRequest(site: Site, req: HTTPReq): HTTPRes | Promise<HTTPRes> {
     if (answered !== null) return answered;
   }
 
-  // 4. The disk.
+  // 4. The disk: a small file at once while the filesystem is fast, else through the thread pool.
+  if (target.key !== null && !target.path.trailingSlash) {
+    const realRoot = site.realRootNow();
+    if (realRoot !== undefined) {
+      const answered = fromDiskNow(site, req, target.key, realRoot);
+      if (answered !== null) return answered;
+    }
+  }
   return fromDisk(site, req, target);
 }
 

@@ -1,15 +1,16 @@
 /**
  * Which precompressed sidecars (`app.js.br`, `app.js.gz`) a file has, found
- * by a stat of each candidate name and remembered per file, so that a
+ * by a stat of each candidate name (on the event loop while stats are fast,
+ * path-stat.ts) and remembered per file, so that a
  * request costs no stat for them in the usual case: the answer stands while
  * the file keeps its identity, and absence is re-checked every
  * SIDECAR_RECHECK_MS. A sidecar that is found is still checked when used
  * (a stat or open of its own): a deleted or replaced one is never served.
  */
 import type { Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { SIDECAR_CODINGS, sidecarPath, type SidecarCoding } from '../compress/index.js';
 import { isSameFile, type FileStamp } from './file-cache.js';
+import { createPathStatter, statPathNow } from './path-stat.js';
 import { SIDECAR_INDEX_MAX_ENTRIES, SIDECAR_RECHECK_MS } from './options.js';
 
 /** A sidecar file found beside a file. */
@@ -46,10 +47,22 @@ export function createSidecarIndex(maxEntries = SIDECAR_INDEX_MAX_ENTRIES): Side
  * holds old content (gzip -k and brotli -k give the sidecar the file's own
  * mtime, so equal counts as fresh).
  */
-export async function findSidecars(index: SidecarIndex, path: string, stamp: FileStamp, now = Date.now()): Promise<readonly Sidecar[]> {
+export function findSidecars(
+  index: SidecarIndex,
+  path: string,
+  stamp: FileStamp,
+  now = Date.now(),
+  stats = createPathStatter(),
+): readonly Sidecar[] | Promise<readonly Sidecar[]> {
   const known = sidecarsKnownNow(index, path, stamp, now);
   if (known !== undefined) return known;
-  const stats = await Promise.all(SIDECAR_CODINGS.map((coding) => stat(sidecarPath(path, coding)).catch(() => null)));
+  const found = SIDECAR_CODINGS.map((coding) => statPathNow(stats, sidecarPath(path, coding)));
+  if (found.some((st) => st instanceof Promise)) return Promise.all(found).then((sts) => remember(index, path, stamp, now, sts));
+  return remember(index, path, stamp, now, found as (Stats | null)[]);
+}
+
+/** Keeps what the stats of `path`'s sidecar candidates (in SIDECAR_CODINGS order) show, and returns it. */
+function remember(index: SidecarIndex, path: string, stamp: FileStamp, now: number, stats: (Stats | null)[]): readonly Sidecar[] {
   let found = NONE;
   for (let i = 0; i < SIDECAR_CODINGS.length; i++) {
     const st: Stats | null = stats[i]!;
