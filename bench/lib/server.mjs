@@ -31,7 +31,8 @@ const PORT_IN_LINE = /:(\d{1,5})\b/;
 
 /**
  * Starts `spec` pinned to the server CPU. Resolves with
- * `{ name, port, pid, cpuSeconds(), stop() }`; rejects (after killing the
+ * `{ name, port, pid, exited, cpuSeconds(), stop() }` (`exited`: resolves
+ * with `{ code, signal }` when the process ends); rejects (after killing the
  * child) when it exits or stays silent past SERVER_READY_TIMEOUT_MS.
  */
 export async function startServer(spec) {
@@ -57,6 +58,7 @@ export async function startServer(spec) {
     name: spec.name,
     port,
     pid: child.pid,
+    exited: child.exited,
     cpuSeconds: () => treeCpuSeconds(child.pid),
     async stop() {
       await stopChild(child, SERVER_STOP_GRACE_MS);
