@@ -3,8 +3,8 @@
  * ms whatever the previous ones are doing, each on a new connection
  * (`Connection: close`). A probe succeeds when a whole 200 response arrives
  * within --timeout ms of its connect. Prints `RESULT {"probes", "ok",
- * "failures": {kind: n}, "latencyMs": {p50, p99, max}}`, latencies of the
- * successful probes only.
+ * "failures": {kind: n}, "failedAfterMs": {kind: [ms, ...]}, "latencyMs":
+ * {p50, p99, max}}`, latencies of the successful probes only.
  *
  *   node bench/clients/soak-probe.mjs --port P [--count 300] [--every 100] [--timeout 15000]
  */
@@ -25,7 +25,7 @@ const count = Number(values.count);
 const timeoutMs = Number(values.timeout);
 const REQUEST = Buffer.from('GET / HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n');
 
-/** Resolves with `{ ok: true, ms }` or `{ ok: false, kind }`. */
+/** Resolves with `{ ok, ms, kind? }`: ms until the answer or the failure. */
 function probe() {
   return new Promise((resolve) => {
     const started = performance.now();
@@ -38,20 +38,21 @@ function probe() {
       socket.destroy();
       resolve(result);
     };
-    const timer = setTimeout(() => end({ ok: false, kind: 'timeout' }), timeoutMs);
+    const failed = (kind) => ({ ok: false, kind, ms: performance.now() - started });
+    const timer = setTimeout(() => end(failed('timeout')), timeoutMs);
     const parser = responseParser((response) =>
-      end(response.status === 200 ? { ok: true, ms: performance.now() - started } : { ok: false, kind: `status ${response.status}` }),
+      end(response.status === 200 ? { ok: true, ms: performance.now() - started } : failed(`status ${response.status}`)),
     );
     socket.on('connect', () => socket.write(REQUEST));
     socket.on('data', (chunk) => {
       try {
         parser.feed(chunk);
       } catch {
-        end({ ok: false, kind: 'malformed' });
+        end(failed('malformed'));
       }
     });
-    socket.on('error', (error) => end({ ok: false, kind: error.code ?? 'error' }));
-    socket.on('close', () => end({ ok: false, kind: 'closed' }));
+    socket.on('error', (error) => end(failed(error.code ?? 'error')));
+    socket.on('close', () => end(failed('closed')));
   });
 }
 
@@ -63,9 +64,14 @@ for (let i = 0; i < count; i++) {
 const results = await Promise.all(running);
 const ms = results.filter((r) => r.ok).map((r) => r.ms).sort((a, b) => a - b);
 const failures = {};
-for (const r of results) if (!r.ok) failures[r.kind] = (failures[r.kind] ?? 0) + 1;
+const failedAfterMs = {};
+for (const r of results) {
+  if (r.ok) continue;
+  failures[r.kind] = (failures[r.kind] ?? 0) + 1;
+  (failedAfterMs[r.kind] ??= []).push(Math.round(r.ms));
+}
 const quantile = (q) => (ms.length === 0 ? null : ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]);
 console.log(
   'RESULT ' +
-    JSON.stringify({ probes: count, ok: ms.length, failures, latencyMs: { p50: quantile(0.5), p99: quantile(0.99), max: quantile(1) } }),
+    JSON.stringify({ probes: count, ok: ms.length, failures, failedAfterMs, latencyMs: { p50: quantile(0.5), p99: quantile(0.99), max: quantile(1) } }),
 );
