@@ -282,6 +282,11 @@ async function readHead(session: Session): Promise<RequestHead | null> {
     }
     const flushed = out.flush();
     if (flushed !== undefined) await flushed;
+    if (input.length === 0) {
+      // Idle: hold no buffer while waiting, maybe for seconds, maybe for ever.
+      out.release();
+      input.release();
+    }
     const chunk = await state.conn.read();
     if (chunk.length === 0) {
       state.deadline = 0;

@@ -160,6 +160,15 @@ export class DynBuf {
     }
   }
 
+  /** Lets go of the memory behind an empty buffer (a connection going idle). */
+  release(): void {
+    if (this.end !== this.start) return;
+    this.data = EMPTY;
+    this.start = this.end = 0;
+    this.owned = false;
+    this.lent = false;
+  }
+
   /**
    * Removes and returns the next message ending with `delim` (the delimiter is
    * consumed, not returned), or null when no whole message is buffered yet.

@@ -122,3 +122,30 @@ test('100 gzip responses on one kept-alive connection retain < 16 MiB', async ()
     await server.close();
   }
 });
+
+test('idle keep-alive connections hold no read or write buffer', async () => {
+  const bytes = Buffer.from('hello\n');
+  const server = await startServer(() => ({ code: 200, body: { length: bytes.length, bytes, read: async () => bytes } }));
+  const socks: Socket[] = [];
+  try {
+    const openOne = async (): Promise<void> => {
+      const s = await connect(server.port);
+      socks.push(s);
+      await new Promise<void>((resolve) => {
+        s.once('data', () => resolve());
+        s.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      });
+    };
+    for (let i = 0; i < 50; i++) await openOne(); // warm up
+    const gc = (globalThis as { gc?: () => void }).gc!;
+    gc();
+    const base = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 1000; i++) await openOne();
+    gc();
+    const per = (process.memoryUsage().arrayBuffers - base) / 1000;
+    assert.ok(per < 1024, `${per.toFixed(0)} bytes of Buffer memory per idle connection`);
+  } finally {
+    for (const s of socks) s.destroy();
+    await server.close();
+  }
+});
