@@ -24,6 +24,15 @@ export function responseParser(onResponse) {
     state = 'head';
   };
 
+  /** Takes up to `left` body bytes of what is pending; true once `left` is 0. */
+  function countBody() {
+    const n = Math.min(left, pending.length);
+    response.bodyBytes += n;
+    left -= n;
+    pending = pending.subarray(n);
+    return left === 0;
+  }
+
   function step() {
     switch (state) {
       case 'head': {
@@ -43,15 +52,10 @@ export function responseParser(onResponse) {
         }
         return true;
       }
-      case 'length': {
-        const n = Math.min(left, pending.length);
-        response.bodyBytes += n;
-        left -= n;
-        pending = pending.subarray(n);
-        if (left > 0) return false;
+      case 'length':
+        if (!countBody()) return false;
         finish();
         return true;
-      }
       case 'chunk-size': {
         const end = pending.indexOf(CRLF);
         if (end < 0) return tooLong();
@@ -61,15 +65,10 @@ export function responseParser(onResponse) {
         state = left === 0 ? 'trailer' : 'chunk-data';
         return true;
       }
-      case 'chunk-data': {
-        const n = Math.min(left, pending.length);
-        response.bodyBytes += n;
-        left -= n;
-        pending = pending.subarray(n);
-        if (left > 0) return false;
+      case 'chunk-data':
+        if (!countBody()) return false;
         state = 'chunk-crlf';
         return true;
-      }
       case 'chunk-crlf': {
         if (pending.length < 2) return false;
         pending = pending.subarray(2);
