@@ -6,7 +6,7 @@
  *   node dist/examples/file-server.js --port 3001 --dir ./public
  */
 import { parseArgs } from 'node:util';
-import { accessLog, createServer, serveStatic, withCompression, type Handler } from 'weft';
+import { accessLog, createServer, serveStatic, withCompression, type Handler } from 'weft-server';
 
 const { values } = parseArgs({
   options: {

@@ -25,7 +25,7 @@ import {
   timeout,
   type BodyReader,
   type HTTPReq,
-} from 'weft';
+} from 'weft-server';
 
 type Todo = { id: number; title: string; done: boolean };
 const todos = new Map<number, Todo>();

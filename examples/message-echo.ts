@@ -8,7 +8,7 @@
  *   node dist/examples/message-echo.js --port 1234 [--host 127.0.0.1] [--max-message 65536]
  */
 import { parseArgs } from 'node:util';
-import { BufWriter, DynBuf, MessageTooLongError, listen, type Conn } from 'weft';
+import { BufWriter, DynBuf, MessageTooLongError, listen, type Conn } from 'weft-server';
 
 const NEWLINE = Buffer.from('\n');
 const QUIT = Buffer.from('quit');

@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { createServer, eventStream, lastEventId, router } from 'weft';
+import { createServer, eventStream, lastEventId, router } from 'weft-server';
 
 let listeners = 0;
 

@@ -6,7 +6,7 @@
  *   node dist/examples/tcp-echo.js --port 1234 [--host 127.0.0.1]
  */
 import { parseArgs } from 'node:util';
-import { listen, type Conn } from 'weft';
+import { listen, type Conn } from 'weft-server';
 
 async function serveClient(conn: Conn): Promise<void> {
   try {

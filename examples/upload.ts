@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { bodyFromBuffer, createServer, json, jsonErrors, readAll, readMultipart, router, saveFile, type SavedFile } from 'weft';
+import { bodyFromBuffer, createServer, json, jsonErrors, readAll, readMultipart, router, saveFile, type SavedFile } from 'weft-server';
 
 const PAGE = `<!doctype html>
 <html lang="en">

@@ -7,7 +7,7 @@
  *   then open http://127.0.0.1:3003/ in two browser tabs
  */
 import { parseArgs } from 'node:util';
-import { bodyFromBuffer, createChatRoom, createServer, router, websocket } from 'weft';
+import { bodyFromBuffer, createChatRoom, createServer, router, websocket } from 'weft-server';
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8"><title>weft chat</title>

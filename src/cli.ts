@@ -1,87 +1,217 @@
 #!/usr/bin/env node
 /**
- * The `weft` command: serves a directory (default: the bundled demo site),
- * optionally with the demo routes, over HTTP or HTTPS, in one process or in
- * several workers. `weft --help` lists the flags.
+ * The `weft` command: serves a directory (default: the current one) over
+ * HTTP or HTTPS, with a site config file's rules, in one process or in
+ * several workers; `--demo` serves the bundled demo site and its routes;
+ * `weft hash-password` prints a password hash. `weft --help` lists the flags.
  */
 import cluster from 'node:cluster';
-import { readFileSync, rmSync, statSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { accessLog } from './app/access-log.js';
-import { CliError, HELP, parseCli, type CliConfig } from './app/cli-options.js';
-import { onShutdownRequest, runPrimary } from './app/cluster.js';
-import { createDemoFiles, type DemoFiles } from './app/demo-files.js';
-import { buildSite } from './app/site.js';
-import { createServer } from './http/server.js';
+import { localUrl, networkUrls } from './app/addresses.js';
+import { CliError, HASH_PASSWORD_HELP, HELP, parseCli } from './app/cli-options.js';
+import { onPrimaryRequests, reportDraining, reportFatal, runPrimary } from './app/cluster.js';
+import { resolveSettings, restartOnlyChanges, type CommandSettings, type ServeCommand } from './app/command-settings.js';
+import { createDemoFiles } from './app/demo-files.js';
+import { htmlErrors } from './app/error-pages.js';
+import { hashPasswordCommand } from './app/hash-password-command.js';
+import { openBrowser } from './app/open-browser.js';
+import type { Settings } from './app/settings.js';
+import { buildSite, resolveUsers } from './app/site.js';
+import { loadTls, type TlsMaterial } from './app/tls-files.js';
+import { createServer, SHUTDOWN_IDLE_GRACE, type Server } from './http/server.js';
+import type { Handler } from './http/types.js';
 
 const DEMO_SITE = fileURLToPath(new URL('../demo/', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
+/** The demo's generated files, made once by the primary and shared with its workers. */
+const DEMO_FILES_ENV = 'WEFT_DEMO_FILES';
 
-function fail(message: string, code = 1): never {
-  console.error(`weft: ${message}`);
-  process.exit(code);
+const say = (message: string): void => console.error(`weft: ${message}`);
+
+/** A mistake that stops the command at start: one line (or one per config mistake), exit 1. */
+async function fail(message: string): Promise<never> {
+  if (cluster.isWorker) return reportFatal(message);
+  say(message);
+  process.exit(1);
 }
 
-function readTls(config: CliConfig): { cert: Buffer; key: Buffer } | undefined {
-  if (config.tlsCert === null || config.tlsKey === null) return undefined;
+/** The settings, or a fatal message. */
+async function startSettings(command: ServeCommand): Promise<CommandSettings> {
   try {
-    return { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) };
+    return await resolveSettings(command, DEMO_SITE);
   } catch (err) {
-    return fail(`cannot read the TLS certificate or key: ${(err as Error).message}`);
+    return fail((err as Error).message);
   }
 }
 
-/** The URL(s) to print for a bound address. */
-function urls(scheme: string, host: string, port: number): string {
-  if (host !== '0.0.0.0' && host !== '::') return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}/`;
-  const addrs = Object.values(networkInterfaces())
-    .flat()
-    .filter((a) => a !== undefined && a.family === 'IPv4')
-    .map((a) => `${scheme}://${a!.address}:${port}/`);
-  return addrs.join(' ');
+async function startTls(settings: Settings): Promise<TlsMaterial | undefined> {
+  if (settings.tls === null) return undefined;
+  try {
+    return loadTls(settings.tls);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
 }
 
-async function serve(config: CliConfig, root: string, inWorker: boolean): Promise<void> {
-  const tls = readTls(config);
-  let demoFiles: DemoFiles | null = null;
-  let demoDir = process.env.WEFT_DEMO_FILES;
-  if (config.demo && demoDir === undefined) {
-    demoFiles = await createDemoFiles();
-    demoDir = demoFiles.dir;
-  }
-  const handler = buildSite({ ...config, root, demoFiles: config.demo ? demoDir : undefined });
-  const log = config.log === 'off' ? null : accessLog(config.log);
-  const server = createServer(handler, { onResponse: log === null ? undefined : log.record });
+/** The demo's generated files: the primary's (inherited), or made here and removed at exit, forced or not. */
+async function demoFilesDir(): Promise<string> {
+  const inherited = process.env[DEMO_FILES_ENV];
+  if (inherited !== undefined) return inherited;
+  const { dir } = await createDemoFiles();
+  process.env[DEMO_FILES_ENV] = dir; // inherited by workers
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Builds the site's handler for `s` (hashing passwords given on the command line). */
+async function siteHandler(s: CommandSettings, demoFiles: string | undefined): Promise<Handler> {
+  const users = s.settings.auth === null ? undefined : await resolveUsers(s.settings.auth);
+  return buildSite({ settings: s.settings, users, demoFiles, hiddenFiles: s.configFile === null ? [] : [s.configFile] });
+}
+
+function printBanner(s: CommandSettings, host: string, port: number, extra = ''): void {
+  const { settings, configFile } = s;
+  if (settings.quiet) return;
+  const scheme = settings.tls ? 'https' : 'http';
+  const config = configFile === null ? '' : `, config ${configFile}`;
+  console.log(`weft listening on ${localUrl(scheme, host, port)} (serving ${settings.root}${config}${extra})`);
+  for (const url of networkUrls(scheme, host, port)) console.log(`  on your network: ${url}`);
+  if (settings.open) openBrowser(localUrl(scheme, host, port), say);
+}
+
+/** `fn` run one call at a time: a SIGHUP during a reload waits for it (reloads are rare, the chain short). */
+function oneAtATime(fn: () => Promise<unknown>): () => void {
+  let last: Promise<unknown> = Promise.resolve();
+  return () => void (last = last.then(fn));
+}
+
+const waitingMessage = (connections: number, timeoutMs: number): string =>
+  `shutting down: waiting for ${connections} connection${connections === 1 ? '' : 's'} (${Math.round(timeoutMs / 1000)} s; Ctrl-C again to force)`;
+
+/**
+ * Graceful close; `report` learns how many connections it waits for once
+ * the idle ones are gone (those idle for only a moment get
+ * SHUTDOWN_IDLE_GRACE for a request on its way).
+ */
+async function drain(server: Server, report: (connections: number) => void): Promise<void> {
+  const closing = server.close();
+  const quick = await Promise.race([closing.then(() => true), sleep(SHUTDOWN_IDLE_GRACE + 50, false)]);
+  report(quick ? 0 : server.connections);
+  await closing;
+}
+
+/**
+ * Re-reads the settings (SIGHUP). Returns them, or null after one message
+ * when they are broken (the caller keeps its old ones).
+ */
+async function reloadSettings(command: ServeCommand, before: CommandSettings, announce: boolean): Promise<CommandSettings | null> {
+  let next: CommandSettings;
   try {
-    await server.listen({ port: config.port, host: config.host, tls });
+    next = await resolveSettings(command, DEMO_SITE);
+    if (next.settings.tls !== null) loadTls(next.settings.tls);
   } catch (err) {
-    await demoFiles?.remove();
+    const lines = (err as Error).message.split('\n');
+    say(`SIGHUP: not reloaded, the old config and certificate stay: ${lines.length === 1 ? lines[0] : `\n${lines.join('\n')}`}`);
+    return null;
+  }
+  if (announce && !next.settings.quiet) {
+    const waiting = restartOnlyChanges(before.settings, next.settings);
+    const note = waiting.length === 0 ? '' : ` (${waiting.join(', ')}: at the next start)`;
+    say(`reloaded ${next.configFile ?? 'the settings'}${next.settings.tls ? ' and the certificate' : ''}${note}`);
+  }
+  return next;
+}
+
+/** One server process: the only one, or a worker. */
+async function serve(command: ServeCommand, initial: CommandSettings): Promise<void> {
+  const inWorker = cluster.isWorker;
+  let current = initial;
+  const { settings } = current;
+  const tls = await startTls(settings);
+  const demoFiles = settings.demo ? await demoFilesDir() : undefined;
+  let handler = await siteHandler(current, demoFiles);
+  const log = settings.log === 'off' ? null : accessLog(settings.log);
+  const server = createServer((req, body) => handler(req, body), {
+    onResponse: log === null ? undefined : log.record,
+    formatError: htmlErrors,
+    shutdownTimeout: settings.shutdownTimeout,
+  });
+  try {
+    await server.listen({ port: settings.port, host: settings.host, tls });
+  } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') fail(`port ${config.port} on ${config.host} is already in use (try --port 0 for any free port)`);
-    if (code === 'EACCES') fail(`no permission to listen on port ${config.port} (ports below 1024 need privileges)`);
-    fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    if (code === 'EADDRINUSE') await fail(`port ${settings.port} on ${settings.host} is already in use (try --port 0 for any free port)`);
+    if (code === 'EACCES') await fail(`no permission to listen on port ${settings.port} (ports below 1024 need privileges)`);
+    await fail(`cannot listen on ${settings.host}:${settings.port}: ${(err as Error).message}`);
   }
-  if (!inWorker && !config.quiet) {
-    console.log(`weft listening on ${urls(tls ? 'https' : 'http', server.host, server.port)} (serving ${root})`);
-  }
+  if (!inWorker) printBanner(current, server.host, server.port);
 
-  let stopping = false;
+  const reload = oneAtATime(async (): Promise<void> => {
+    const next = await reloadSettings(command, current, !inWorker);
+    if (next === null) return;
+    try {
+      const nextHandler = await siteHandler(next, demoFiles);
+      if (tls !== undefined && next.settings.tls !== null) server.setSecureContext(loadTls(next.settings.tls));
+      handler = nextHandler;
+      current = next;
+    } catch (err) {
+      say(`SIGHUP: not reloaded, the old config and certificate stay: ${(err as Error).message}`);
+    }
+  });
   const shutdown = (): void => {
-    if (stopping) process.exit(1); // a second signal: stop waiting
-    stopping = true;
-    void server.close().then(async () => {
+    void drain(server, (n) => {
+      if (inWorker) reportDraining(n);
+      else if (n > 0 && !settings.quiet) say(waitingMessage(n, settings.shutdownTimeout));
+    }).then(() => {
       log?.flush();
-      await demoFiles?.remove();
       process.exit(0);
     });
   };
-  if (inWorker) onShutdownRequest(shutdown);
-  else {
-    process.on('SIGINT', shutdown);
-    process.on('SIGTERM', shutdown);
+  const force = (): void => {
+    log?.flush();
+    process.exit(1); // the exit handler still removes the demo's files
+  };
+
+  if (inWorker) {
+    onPrimaryRequests({ shutdown, force, reload });
+    return;
   }
-  if (tls !== undefined) process.on('SIGHUP', () => server.setSecureContext(readTls(config)!));
+  let stopping = false;
+  const onSignal = (): void => {
+    if (stopping) return force();
+    stopping = true;
+    shutdown();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', reload);
+}
+
+/** The primary of --workers N: checks the settings, makes the demo's files once, supervises. */
+async function supervise(command: ServeCommand, initial: CommandSettings): Promise<void> {
+  let current = initial;
+  const { settings } = current;
+  await startTls(settings);
+  if (settings.demo) await demoFilesDir();
+  runPrimary({
+    workers: settings.workers,
+    shutdownTimeout: settings.shutdownTimeout,
+    onListening: ({ address, port }) => printBanner(current, address, port, `, ${settings.workers} workers`),
+    onFatal: say,
+    onDraining: (n) => {
+      if (n > 0 && !settings.quiet) say(waitingMessage(n, settings.shutdownTimeout));
+    },
+    reload: async () => {
+      const next = await reloadSettings(command, current, true);
+      if (next === null) return false;
+      current = next;
+      return true;
+    },
+    log: say,
+  });
 }
 
 async function main(): Promise<void> {
@@ -89,40 +219,22 @@ async function main(): Promise<void> {
   try {
     command = parseCli(process.argv.slice(2), process.env);
   } catch (err) {
-    if (err instanceof CliError) fail(`${err.message}\nTry 'weft --help'.`, 2);
-    throw err;
+    if (!(err instanceof CliError)) throw err;
+    say(`${err.message}\nTry 'weft --help'.`);
+    process.exit(2);
   }
-  if (command.kind === 'help') return void process.stdout.write(HELP);
-  if (command.kind === 'version') {
-    return void console.log(JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')).version);
+  switch (command.kind) {
+    case 'help':
+      return void process.stdout.write(command.topic === 'serve' ? HELP : HASH_PASSWORD_HELP);
+    case 'version':
+      return void console.log(JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')).version);
+    case 'hash-password':
+      process.exitCode = await hashPasswordCommand();
+      return;
   }
-  const config = command.config;
-  const root = config.dir ?? DEMO_SITE;
-  try {
-    if (!statSync(root).isDirectory()) fail(`${root} is not a directory`);
-  } catch {
-    fail(`${root}: no such directory`);
-  }
-
-  if (config.workers > 1 && cluster.isPrimary) {
-    if (config.demo) {
-      const { dir } = await createDemoFiles();
-      process.env.WEFT_DEMO_FILES = dir; // inherited by the workers
-      process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-    }
-    runPrimary({
-      workers: config.workers,
-      shutdownTimeout: 10_000,
-      onListening: ({ address, port }) => {
-        if (!config.quiet) {
-          console.log(`weft listening on ${urls(config.tlsCert ? 'https' : 'http', address, port)} (serving ${root}, ${config.workers} workers)`);
-        }
-      },
-      log: (m) => console.error(`weft: ${m}`),
-    });
-    return;
-  }
-  await serve(config, root, cluster.isWorker);
+  const initial = await startSettings(command);
+  if (cluster.isPrimary && initial.settings.workers > 1) return supervise(command, initial);
+  await serve(command, initial);
 }
 
 await main();

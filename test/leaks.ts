@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { after } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export type ResourceSnapshot = {
@@ -46,6 +47,31 @@ function grown(before: ResourceSnapshot, now: ResourceSnapshot): string[] {
   return out;
 }
 
+/** Waits (at most `settleMs`) for the process to hold no more than at `before`; the kinds still above it. */
+async function settle(before: ResourceSnapshot, settleMs: number): Promise<string[]> {
+  const deadline = Date.now() + settleMs;
+  let left = grown(before, snapshot());
+  while (left.length > 0 && Date.now() < deadline) {
+    await delay(10);
+    left = grown(before, snapshot());
+  }
+  return left;
+}
+
+/**
+ * Asserts, once every test of the calling file has run, that the process
+ * holds no more sockets, servers, timers or descriptors than when the file
+ * started: what one test leaks, the file's end still sees. Hooks run in the
+ * order they are registered: call it after the file's own after() hooks.
+ */
+export function assertWholeAfterAll(settleMs = 5000): void {
+  const start = snapshot();
+  after(async () => {
+    const left = await settle(start, settleMs);
+    assert.deepEqual(left, [], `left behind by this file's tests: ${left.join(', ')}`);
+  });
+}
+
 /**
  * Asserts that `server` holds no connection and that the process holds no
  * more sockets, timers, file requests or descriptors than at `before`.
@@ -58,11 +84,7 @@ export async function assertWhole(server: Checkable, before: ResourceSnapshot, s
   clearTimeout(timer);
   assert.equal(outcome, 'drained', `server.connections stayed at ${server.connections}`);
   assert.equal(server.connections, 0, 'server.connections is back to 0');
-  let left = grown(before, snapshot());
-  while (left.length > 0 && Date.now() < deadline) {
-    await delay(10);
-    left = grown(before, snapshot());
-  }
+  const left = await settle(before, Math.max(0, deadline - Date.now()));
   assert.deepEqual(left, [], `resources left behind: ${left.join(', ')}`);
 }
 

@@ -13,7 +13,13 @@ start.onclick = async () => {
   status.textContent = 'streaming…';
   const t0 = performance.now();
   try {
-    const res = await fetch('/sheep', { signal: controller.signal });
+    const res = await fetch('/sheep', { signal: controller.signal, cache: 'no-store' });
+    if (!res.ok) {
+      // An error page is not a stream of lines.
+      status.textContent = `error: HTTP ${res.status} ${res.statusText}`;
+      await res.body?.cancel();
+      return;
+    }
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     for (;;) {
       const { value, done } = await reader.read();

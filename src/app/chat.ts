@@ -7,6 +7,9 @@
  * stops reading a member that talks faster than it listens (backpressure),
  * instead of dropping everyone else.
  *
+ * Messages are JSON text: `{ name, text, time }` for what a member said,
+ * `{ event: 'join' | 'leave', name, text, time }` for arrivals and departures.
+ *
  * Within one process only: with --workers N, a room is per worker (see the
  * README on scaling out).
  */
@@ -17,14 +20,15 @@ import type { WSConn } from '../ws/websocket.js';
 export const CHAT_OUTBOX = 64;
 /** Longest chat line accepted (characters). */
 export const CHAT_MAX_TEXT = 1000;
-const MAX_NAME = 32;
+/** Longest member name (characters). */
+export const CHAT_MAX_NAME = 32;
 
 type Member = { ws: WSConn; outbox: Queue<string> };
 
 /** A chat room made by createChatRoom(). */
 export type ChatRoom = {
-  /** Runs one member's session; resolves when it leaves. */
-  join(ws: WSConn): Promise<void>;
+  /** Runs one member's session under `name` (default "guest"); resolves when it leaves. */
+  join(ws: WSConn, name?: string): Promise<void>;
   /** Members in the room now. */
   readonly size: number;
 };
@@ -35,6 +39,12 @@ export type ChatOptions = {
   outbox?: number;
   /** Called when a member is dropped for being too slow. */
   onDropped?: (ws: WSConn) => void;
+};
+
+const cleanName = (name: unknown): string | null => {
+  if (typeof name !== 'string') return null;
+  const n = name.trim().slice(0, CHAT_MAX_NAME);
+  return n === '' ? null : n;
 };
 
 /**
@@ -76,11 +86,12 @@ export function createChatRoom(options: ChatOptions = {}): ChatRoom {
     get size() {
       return members.size;
     },
-    async join(ws) {
+    async join(ws, requested) {
+      let name = cleanName(requested) ?? 'guest';
       const member: Member = { ws, outbox: createQueue<string>(outboxSize) };
       members.add(member);
       const sender = deliver(member).catch(() => {});
-      broadcast({ text: `someone joined (${members.size} here)` });
+      broadcast({ event: 'join', name, text: `${name} joined (${members.size} here)`, time: Date.now() });
       try {
         for await (const msg of ws) {
           if (msg.type !== 'text') continue;
@@ -91,7 +102,7 @@ export function createChatRoom(options: ChatOptions = {}): ChatRoom {
             continue;
           }
           if (typeof parsed.text !== 'string' || parsed.text.length === 0) continue;
-          const name = typeof parsed.name === 'string' && parsed.name !== '' ? parsed.name.slice(0, MAX_NAME) : 'guest';
+          name = cleanName(parsed.name) ?? name; // a member may change its name as it goes
           const own = broadcast({ name, text: parsed.text.slice(0, CHAT_MAX_TEXT), time: Date.now() }, member);
           if (own === undefined) continue;
           try {
@@ -103,7 +114,7 @@ export function createChatRoom(options: ChatOptions = {}): ChatRoom {
       } finally {
         if (members.delete(member)) {
           member.outbox.close();
-          broadcast({ text: `someone left (${members.size} here)` });
+          broadcast({ event: 'leave', name, text: `${name} left (${members.size} here)`, time: Date.now() });
         }
         await sender;
       }

@@ -1,7 +1,7 @@
 /**
  * The bundled demo routes: `/echo` streams any request body back in constant
  * memory, `/sheep` counts 0..99, one line a second, as a chunked stream,
- * `/ws/echo` echoes WebSocket messages and `/ws/chat` is a chat room.
+ * `/ws/echo` echoes WebSocket messages and `/ws/chat?name=ann` is a chat room.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bodyFromGenerator } from '../http/body.js';
@@ -10,6 +10,9 @@ import { websocket } from '../ws/accept.js';
 import type { WSConn } from '../ws/websocket.js';
 import { createChatRoom } from './chat.js';
 import type { Router } from './router.js';
+
+/** Largest chat message (bytes): past it the connection closes with 1009, which the chat page explains. */
+export const CHAT_MAX_MESSAGE = 64 * 1024;
 
 /** Options of the demo routes. */
 export type DemoOptions = {
@@ -58,5 +61,8 @@ export function addDemoRoutes(app: Router, options: DemoOptions = {}): Router {
       body: bodyFromGenerator(countSheep(interval, done)),
     }))
     .get('/ws/echo', websocket(echoMessages, { perMessageDeflate: {} }))
-    .get('/ws/chat', websocket((ws) => chat.join(ws), { perMessageDeflate: {}, maxMessageSize: 64 * 1024 }));
+    .get('/ws/chat', websocket((ws, req) => chat.join(ws, new URLSearchParams(req.query).get('name') ?? undefined), {
+      perMessageDeflate: {},
+      maxMessageSize: CHAT_MAX_MESSAGE,
+    }));
 }

@@ -1,80 +1,65 @@
 /**
- * What the `weft` command serves, assembled from the layers: the demo routes
- * (with --demo), static files with compression and listings, and the
- * cross-cutting options (CORS, X-Weft-Pid).
+ * What the `weft` command serves, assembled from the layers, outermost
+ * first: header rules, CORS, compression, error pages, basic auth, cache
+ * rules, redirects, the demo routes (with --demo), then the site's files
+ * with their fallbacks (clean URLs, rewrites, SPA).
  */
-import { headerKey } from '../http/headers.js';
+import { relative, sep, isAbsolute } from 'node:path';
 import { withCompression } from '../compress/with-compression.js';
-import { HTTPError } from '../http/errors.js';
-import type { Handler, HTTPRes, ResponseHeaders } from '../http/types.js';
+import type { Handler, HTTPReq } from '../http/types.js';
+import { answerWithHeaders } from '../kit/add-headers.js';
+import { basicAuth, hashPassword } from '../kit/basic-auth.js';
+import { cors } from '../kit/cors.js';
 import { serveStatic } from '../static/serve-static.js';
-import type { StaticOptions } from '../static/options.js';
-import type { CliConfig } from './cli-options.js';
 import { addDemoRoutes, type DemoOptions } from './demo.js';
+import { withErrorPages } from './error-pages.js';
 import { router } from './router.js';
+import { cacheControlOf, type AuthSettings, type Settings } from './settings.js';
+import { siteFiles } from './site-files.js';
+import { withCacheRules, withHeaderRules, withRedirects } from './site-rules.js';
 
-export type SiteOptions = Pick<
-  CliConfig,
-  'demo' | 'cors' | 'spa' | 'listing' | 'compression' | 'cacheMaxAge' | 'exposePid'
-> & {
-  /** The directory served as static files. */
-  root: string;
+export type SiteOptions = {
+  settings: Settings;
+  /** User name → password hash, from resolveUsers(settings.auth). */
+  users?: Readonly<Record<string, string>>;
   /** With the demo: a directory of generated files mounted at /files/. */
   demoFiles?: string;
   demoOptions?: DemoOptions;
+  /** Files under the root never served nor listed (the config file). */
+  hiddenFiles?: readonly string[];
+  /** Handler exceptions answered with an error page (others reach the server's onError). */
+  onError?: (err: unknown, req: HTTPReq) => void;
 };
 
-/** Adds `extra` to a response's headers unless the handler set them. */
-function addHeaders(res: HTTPRes, extra: ResponseHeaders): HTTPRes {
-  const headers: ResponseHeaders = { ...res.headers };
-  for (const name in extra) if (headerKey(headers, name) === undefined) headers[name] = extra[name]!;
-  return { ...res, headers };
+/** The users of `auth`, passwords given on the command line hashed now (scrypt: about 0.1 s each). */
+export async function resolveUsers(auth: AuthSettings): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [user, c] of Object.entries(auth.users)) out[user] = 'hash' in c ? c.hash : await hashPassword(c.password);
+  return out;
 }
 
-/** Adds fixed headers to every response, errors included. */
-export function withHeaders(handler: Handler, extra: ResponseHeaders): Handler {
-  return async (req, body) => {
-    try {
-      return addHeaders(await handler(req, body), extra);
-    } catch (err) {
-      if (!(err instanceof HTTPError)) throw err;
-      throw new HTTPError(err.status, err.message, { headers: { ...extra, ...err.headers }, close: err.close });
-    }
-  };
-}
-
-/** CORS for a public site: any origin, and preflight requests answered. */
-export function withCors(handler: Handler): Handler {
-  const inner = withHeaders(handler, { 'access-control-allow-origin': '*' });
-  return (req, body) => {
-    if (req.method === 'OPTIONS' && req.headers.has('access-control-request-method')) {
-      return {
-        code: 204,
-        headers: {
-          'access-control-allow-origin': '*',
-          'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
-          'access-control-allow-headers': req.headers.get('access-control-request-headers') ?? '',
-          'access-control-max-age': 600,
-          vary: 'Access-Control-Request-Method, Access-Control-Request-Headers',
-        },
-      };
-    }
-    return inner(req, body);
-  };
+/** A `hidden` test for serveStatic: the files' paths under `root` as segments. */
+function hiddenUnder(root: string, files: readonly string[]): ((segments: readonly string[]) => boolean) | undefined {
+  const paths = files
+    .map((f) => relative(root, f))
+    .filter((r) => r !== '' && !r.startsWith('..') && !isAbsolute(r))
+    .map((r) => r.split(sep).join('/'));
+  if (paths.length === 0) return undefined;
+  return (segments) => paths.includes(segments.join('/'));
 }
 
 /** The command's handler. */
 export function buildSite(options: SiteOptions): Handler {
-  const staticOptions: StaticOptions = {
-    listing: options.listing,
-    spa: options.spa,
-    compression: options.compression ? {} : false,
-    ...(options.cacheMaxAge !== null ? { maxAge: options.cacheMaxAge } : {}),
-  };
-  const files = serveStatic(options.root, staticOptions);
-  let handler: Handler = files;
-  if (options.demo) {
-    const app = router(files);
+  const s = options.settings;
+  const files = serveStatic(s.root, {
+    listing: s.listing,
+    compression: s.compression ? {} : false,
+    cacheControl: cacheControlOf(s.cache),
+    hidden: hiddenUnder(s.root, options.hiddenFiles ?? []),
+  });
+  let handler: Handler = siteFiles(files, { cleanUrls: s.cleanUrls, rewrites: s.rewrites, spa: s.spa });
+  if (s.demo) {
+    const app = router(handler);
     addDemoRoutes(app, options.demoOptions);
     if (options.demoFiles !== undefined) {
       const generated = serveStatic(options.demoFiles, { prefix: '/files', listing: true });
@@ -83,8 +68,20 @@ export function buildSite(options: SiteOptions): Handler {
     }
     handler = app;
   }
-  if (options.compression) handler = withCompression(handler);
-  if (options.cors) handler = withCors(handler);
-  if (options.exposePid) handler = withHeaders(handler, { 'x-weft-pid': String(process.pid) });
+  if (s.redirects.length > 0) handler = withRedirects(handler, s.redirects);
+  if (s.cacheRules.length > 0) handler = withCacheRules(handler, s.cacheRules);
+  if (s.auth !== null) {
+    if (options.users === undefined) throw new TypeError('buildSite: auth needs the users resolveUsers() gives');
+    handler = basicAuth({ users: options.users, realm: s.auth.realm })(handler);
+  }
+  handler = withErrorPages(handler, files, s.errorPages, options.onError ?? ((err) => console.error('weft: handler error:', err)));
+  if (s.compression) handler = withCompression(handler);
+  if (s.cors) handler = cors()(handler);
+  if (s.headers.length > 0) handler = withHeaderRules(handler, s.headers);
+  if (s.exposePid) {
+    const inner = handler;
+    const pid = { 'x-weft-pid': String(process.pid) };
+    handler = (req, body) => answerWithHeaders(inner, req, body, pid);
+  }
   return handler;
 }

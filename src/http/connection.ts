@@ -23,7 +23,7 @@ import {
   withNotedErrorHeaders,
   type ErrorFormatter,
 } from './errors.js';
-import { parseRequestHead, type RequestHead } from './head.js';
+import { methodTooLong, parseRequestHead, type RequestHead } from './head.js';
 import type { HTTPLimits, HTTPTimeouts } from './limits.js';
 import { chunkedBody, lengthBody, noRequestBody, type BodySource, type RequestBody } from './request-body.js';
 import { ResponseError, writeResponse, type WriteOptions, type WriteProgress, type WriteResult } from './response.js';
@@ -215,7 +215,7 @@ export async function serveConnection(state: ConnectionState, ctx: ConnectionCon
       }
       if (head === null) break;
       const outcome = await exchange(head, session);
-      if (outcome === 'upgraded' || outcome === 'abort') return;
+      if (outcome === 'upgraded') return;
       if (outcome === 'close' || ctx.stopping) break;
       const flushed = session.flushOrBatch();
       if (flushed !== undefined) await flushed;
@@ -257,9 +257,9 @@ function takeHead(session: Session): RequestHead | undefined {
     state.deadline = 0;
     return parseRequestHead(text, limits, session.remote, ctx.secure);
   }
+  checkHeadSoFar(input, session.scanned, limits);
   session.scanned = Math.max(0, input.length - 3);
   if (input.length > limits.maxHeadSize) throw headTooLarge(input, limits);
-  checkRequestLineSoFar(input, limits);
   return undefined;
 }
 
@@ -272,6 +272,7 @@ async function readHead(session: Session): Promise<RequestHead | null> {
   for (;;) {
     // A partial head runs on the deadline takeHead set at its first byte.
     if (input.length === 0) {
+      session.inHead = false; // only empty lines came (RFC 9112 §2.2)
       if (!state.idle) {
         state.idle = true;
         state.idleSince = Date.now();
@@ -300,23 +301,38 @@ async function readHead(session: Session): Promise<RequestHead | null> {
 }
 
 function headTooLarge(input: DynBuf, limits: HTTPLimits): HTTPError {
+  const sp = input.indexOf(0x20);
+  if (sp < 0 || sp > limits.maxMethodLength) return methodTooLong();
   const eol = input.indexOf('\r\n');
   if (eol < 0 || eol > limits.maxRequestLine) return new HTTPError(414, undefined, { close: true });
   return new HTTPError(431, undefined, { close: true });
 }
 
-/** Fails early on an incomplete head: an over-long request line, or a bare LF. */
-function checkRequestLineSoFar(input: DynBuf, limits: HTTPLimits): void {
+/**
+ * Fails early on an incomplete head, without waiting for the rest (RFC 9112
+ * §2.2, §3): a bare CR or LF, an over-long method or request line. Only the
+ * bytes from `from` on are new; the one before them is looked at again, as
+ * it may be a CR whose LF has just arrived.
+ */
+function checkHeadSoFar(input: DynBuf, from: number, limits: HTTPLimits): void {
+  const start = Math.max(0, from - 1);
+  for (let i = input.indexOf(0x0d, start); i >= 0; i = input.indexOf(0x0d, i + 1)) {
+    const next = input.byteAt(i + 1);
+    if (next !== 0x0a && next !== -1) throw new HTTPError(400, 'bare CR in request head', { close: true });
+  }
+  for (let i = input.indexOf(0x0a, start); i >= 0; i = input.indexOf(0x0a, i + 1)) {
+    if (i === 0 || input.byteAt(i - 1) !== 0x0d) throw new HTTPError(400, 'bare LF in request head', { close: true });
+  }
   const eol = input.indexOf('\r\n');
-  if (eol < 0 && input.length > limits.maxRequestLine) throw new HTTPError(414, undefined, { close: true });
-  const lf = input.indexOf(0x0a);
-  if (lf >= 0 && (lf === 0 || input.byteAt(lf - 1) !== 0x0d)) {
-    throw new HTTPError(400, 'bare LF in request head', { close: true });
+  if (eol < 0) {
+    const sp = input.indexOf(0x20);
+    if ((sp < 0 ? input.length : sp) > limits.maxMethodLength) throw methodTooLong();
+    if (input.length > limits.maxRequestLine) throw new HTTPError(414, undefined, { close: true });
   }
 }
 
-/** After an exchange: keep the connection, close it gracefully, cut it, or leave it to an upgrade handler. */
-type Outcome = 'keep' | 'close' | 'abort' | 'upgraded';
+/** After an exchange: keep the connection, close it, or leave it to an upgrade handler. */
+type Outcome = 'keep' | 'close' | 'upgraded';
 
 /** One request/response exchange. */
 async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
@@ -382,10 +398,12 @@ async function exchange(head: RequestHead, session: Session): Promise<Outcome> {
     const cut = state.conn.closed || !(err instanceof ResponseError && err.beforeHead) || (fault !== null && !(fault instanceof HTTPError));
     if (cut) {
       // Part of the response is out (or the peer is gone): its framing
-      // cannot be finished honestly, so the connection is cut.
+      // cannot be finished honestly, so the connection ends here. A clean
+      // close (not a reset, which could destroy what was sent) after an
+      // incomplete body tells the client the response was cut.
       if (fault === null && !state.conn.closed) ctx.onError(err, req);
       logResponse(ctx, req, res.code, progress.bytes, started, true);
-      return 'abort';
+      return 'close';
     }
     // Nothing of the response was written: answer the error instead.
     if (fault === null) ctx.onError(err, req);
@@ -485,6 +503,7 @@ async function answerError(out: BufWriter, err: unknown, ctx: ConnectionContext)
  * bytes with a reset that would destroy the response in flight.
  */
 async function closeGracefully(conn: Conn, unread: boolean): Promise<void> {
+  if (conn.closed) return;
   await conn.end();
   if (!unread && conn.readEnded) return;
   let budget = LINGER_BYTES;

@@ -7,6 +7,7 @@
  * no obs-fold, no whitespace before a colon, no control characters in values,
  * exactly one valid Host on HTTP/1.1, unambiguous body framing.
  */
+import { isIPv6 } from 'node:net';
 import { HTTPError } from './errors.js';
 import { FieldList } from './fields.js';
 import type { HTTPLimits } from './limits.js';
@@ -30,14 +31,24 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Anything but field-vchar, SP and HTAB (RFC 9110 §5.5): CR, LF, NUL and the other CTLs. */
 const BAD_VALUE_CHAR = /[\x00-\x08\x0a-\x1f\x7f]/;
 const DIGITS = /^\d+$/;
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|\[v[0-9A-Fa-f]+\.[\w\-.~!$&'()*+,;=:]+\]|[\w\-.~!$&'()*+,;=%]*)(?::\d*)?$/;
+/** host [ ":" port ] (RFC 3986 §3.2.2): an IP literal in brackets, or a reg-name / IPv4 address. */
+const HOST = /^(?:(\[[^\]]*\])|[\w\-.~!$&'()*+,;=%]*)(?::\d*)?$/;
+/** IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ) */
+const IPV_FUTURE = /^[vV][0-9A-Fa-f]+\.[\w\-.~!$&'()*+,;=:]+$/;
 const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+\-.]*):\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?$/;
-const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[\w\-.~!$&'()*+,;=%]+):\d+$/;
+const AUTHORITY = /^(?:(\[[^\]]*\])|[\w\-.~!$&'()*+,;=%]+):\d+$/;
 
 /** The last Host value found valid: most requests repeat it, and a string compare beats the regex. */
 let lastValidHost = '';
 
 const bad = (message: string): HTTPError => new HTTPError(400, message, { close: true });
+
+/**
+ * A method longer than any the server could know is not recognized (RFC 9110
+ * §9.1: 501), and its request line is not worth waiting for: the connection
+ * closes.
+ */
+export const methodTooLong = (): HTTPError => new HTTPError(501, 'method not recognized', { close: true });
 
 /**
  * Parses a request head. `head` is the request line and field lines joined
@@ -58,6 +69,7 @@ export function parseRequestHead(
   const sp1 = head.indexOf(' ');
   const sp2 = sp1 < 0 ? -1 : head.indexOf(' ', sp1 + 1);
   if (sp1 <= 0 || sp2 < 0 || sp2 > eol) throw bad('malformed request line');
+  if (sp1 > limits.maxMethodLength) throw methodTooLong();
   const method = head.slice(0, sp1);
   const target = head.slice(sp1 + 1, sp2);
   const versionText = head.slice(sp2 + 1, eol);
@@ -112,7 +124,7 @@ export function parseRequestHead(
   // Host (RFC 9112 §3.2): exactly one, and valid, on HTTP/1.1.
   if (hostCount > 1) throw bad('more than one Host');
   if (host !== undefined && host !== lastValidHost) {
-    if (!HOST.test(host)) throw bad('invalid Host');
+    if (!validHost(HOST, host)) throw bad('invalid Host');
     lastValidHost = host;
   }
   if (version === '1.1' && host === undefined) throw bad('missing Host');
@@ -128,7 +140,7 @@ export function parseRequestHead(
     path = q < 0 ? target : target.slice(0, q);
     if (q >= 0) query = target.slice(q + 1);
   } else if (method === 'CONNECT') {
-    if (!AUTHORITY.test(target)) throw bad('CONNECT needs an authority-form target');
+    if (!validHost(AUTHORITY, target)) throw bad('CONNECT needs an authority-form target');
     path = '';
     authority = target;
   } else if (target === '*') {
@@ -140,7 +152,7 @@ export function parseRequestHead(
     const scheme = a[1]!.toLowerCase();
     if (scheme !== 'http' && scheme !== 'https') throw bad('unsupported URI scheme');
     // RFC 9110 §4.2.4: userinfo in an http(s) URI is an error.
-    if (a[2]!.indexOf('@') >= 0 || !HOST.test(a[2]!) || a[2]!.length === 0) throw bad('invalid authority');
+    if (a[2]!.indexOf('@') >= 0 || !validHost(HOST, a[2]!) || a[2]!.length === 0) throw bad('invalid authority');
     authority = a[2]!;
     path = a[3] || '/';
     query = a[4] ?? '';
@@ -173,6 +185,21 @@ export function parseRequestHead(
     secure,
   };
   return { req, bodyLength, close, expectContinue };
+}
+
+/**
+ * Matches `text` against a host pattern whose first group captures an IP
+ * literal, and checks that literal by the RFC 3986 §3.2.2 grammar: an IPv6
+ * address (no zone: RFC 6874 is for URIs users type, not for the wire) or an
+ * IPvFuture.
+ */
+function validHost(pattern: RegExp, text: string): boolean {
+  const m = pattern.exec(text);
+  if (m === null) return false;
+  const literal = m[1];
+  if (literal === undefined) return true;
+  const inner = literal.slice(1, -1);
+  return IPV_FUTURE.test(inner) || (inner.indexOf('%') < 0 && isIPv6(inner));
 }
 
 /**

@@ -6,6 +6,8 @@
 export type HTTPLimits = {
   /** Longest request line (bytes) → 414. */
   maxRequestLine: number;
+  /** Longest method token (bytes) → 501 as soon as it is exceeded, closed. */
+  maxMethodLength: number;
   /** Largest request head, request line and fields (bytes) → 431. */
   maxHeadSize: number;
   /** Most field lines in a head → 431. */
@@ -22,6 +24,8 @@ export type HTTPLimits = {
 
 export const DEFAULT_LIMITS: Readonly<HTTPLimits> = {
   maxRequestLine: 8 * 1024,
+  // The longest registered method (UPDATEREDIRECTREF) has 17 characters.
+  maxMethodLength: 32,
   maxHeadSize: 16 * 1024,
   maxHeaderCount: 100,
   maxBodySize: Infinity,

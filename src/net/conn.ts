@@ -263,7 +263,7 @@ export class Conn {
 
   /** Half-closes: sends EOF after pending writes. Reading stays possible. */
   end(): Promise<void> {
-    if (this.socket.writableEnded) return RESOLVED;
+    if (this.socket.writableEnded || this.socket.destroyed) return RESOLVED;
     return new Promise((resolve) => {
       this.socket.end(() => resolve());
     });

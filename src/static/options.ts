@@ -85,8 +85,12 @@ export const SIDECAR_INDEX_MAX_ENTRIES = 10_000;
 /** Directory entries stat()ed at once while building a listing. */
 export const LISTING_STAT_CONCURRENCY = 32;
 
-/** The default Cache-Control: caches may store, but must revalidate (validators make that cheap). */
-export const DEFAULT_CACHE_CONTROL = 'public, max-age=0';
+/**
+ * The default Cache-Control: caches may store, but must revalidate
+ * (validators make that cheap). What "public, max-age=0" meant, without the
+ * warning linters give for "public".
+ */
+export const DEFAULT_CACHE_CONTROL = 'no-cache';
 
 /** What to do with a path that has a segment starting with a dot. */
 export type DotfilesPolicy = 'ignore' | 'allow' | 'deny';
@@ -110,11 +114,16 @@ export type StaticOptions = {
   /** Serve symlinks whose target lies outside the root. Default false (404). */
   followSymlinksOutside?: boolean;
   /**
+   * Paths (decoded segments below the prefix) answered 404 as if absent and
+   * left out of listings: a site's config file, say. Default none.
+   */
+  hidden?: (segments: readonly string[]) => boolean;
+  /**
    * Single-page-app fallback: a missing path whose last segment has no
    * extension is answered with the root's index file, status 200. Default false.
    */
   spa?: boolean;
-  /** Cache-Control of file responses. Default "public, max-age=0"; overrides maxAge/immutable. */
+  /** Cache-Control of file responses. Default "no-cache"; overrides maxAge/immutable. */
   cacheControl?: string;
   /** Builds Cache-Control "public, max-age=<maxAge>" (seconds) when cacheControl is not given. */
   maxAge?: number;
@@ -160,6 +169,7 @@ export type StaticSettings = {
   readonly listing: boolean;
   readonly dotfiles: DotfilesPolicy;
   readonly followSymlinksOutside: boolean;
+  readonly hidden: ((segments: readonly string[]) => boolean) | undefined;
   readonly spa: boolean;
   readonly cacheControl: string;
   readonly etag: boolean;
@@ -192,6 +202,7 @@ export function resolveOptions(o: StaticOptions = {}): StaticSettings {
     listing: o.listing ?? true,
     dotfiles,
     followSymlinksOutside: o.followSymlinksOutside ?? false,
+    hidden: o.hidden,
     spa: o.spa ?? false,
     cacheControl: o.cacheControl ?? cacheControlFrom(o.maxAge, o.immutable),
     etag: o.etag ?? true,

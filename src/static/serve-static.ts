@@ -7,11 +7,12 @@
  */
 import { resolve, sep } from 'node:path';
 import { bodyFromBuffer } from '../http/body.js';
+import { isStandardMethod } from '../http/methods.js';
 import { HTTPError } from '../http/errors.js';
 import type { Handler, HTTPReq, HTTPRes } from '../http/types.js';
 import { checkCompressionOptions } from './compressed-file.js';
 import { cacheLookupChecked, createFileCache } from './file-cache.js';
-import { prefersJson, readListing, renderHtmlListing, renderJsonListing } from './listing.js';
+import { listingResponse, readListing } from './listing.js';
 import { locate, resolveRoot, type Located } from './locate.js';
 import { resolveOptions, type StaticOptions } from './options.js';
 import { NOSNIFF } from './representation.js';
@@ -84,11 +85,14 @@ async function serveRequest(site: Site, req: HTTPReq): Promise<HTTPRes> {
   const method = req.method;
   if (method !== 'GET' && method !== 'HEAD') {
     if (method === 'OPTIONS') return { code: 204, headers: { Allow: ALLOW, ...NOSNIFF } };
+    // RFC 9110 §15.6.2: a method nobody here recognizes is 501, a known one 405.
+    if (!isStandardMethod(method)) throw new HTTPError(501, 'method not recognized');
     throw new HTTPError(405, undefined, { headers: { Allow: ALLOW, ...NOSNIFF } });
   }
   const path = withinPrefix(parseRequestPath(req.path), site.prefix);
   const refused = dotfileStatus(path.segments, site.settings.dotfiles);
   if (refused !== 0) throw refusal(refused);
+  if (site.settings.hidden?.(path.segments)) throw refusal(404);
 
   const fsPath = joinSegments(site.root, path.segments);
   const index = site.settings.index;
@@ -150,21 +154,10 @@ async function serveDirectory(site: Site, req: HTTPReq, path: RequestPath, dirPa
     if (found.kind === 'forbidden') throw refusal(403);
   }
   if (!listing) throw refusal(404);
-  const entries = await readListing(dirPath, dotfiles === 'allow', await site.realRoot());
-  const shown = [...site.prefix, ...path.segments];
-  const urlPath = shown.length === 0 ? '/' : `/${shown.join('/')}/`;
-  const json = prefersJson(req.headers.get('accept'));
-  const text = json ? renderJsonListing(urlPath, entries) : renderHtmlListing(urlPath, entries);
-  return {
-    code: 200,
-    headers: {
-      'Content-Type': json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8',
-      'Cache-Control': 'no-cache',
-      Vary: 'Accept',
-      ...NOSNIFF,
-    },
-    body: bodyFromBuffer(text),
-  };
+  const hidden = site.settings.hidden;
+  const hide = hidden === undefined ? undefined : (name: string) => hidden([...path.segments, name]);
+  const entries = await readListing(dirPath, dotfiles === 'allow', await site.realRoot(), undefined, hide);
+  return listingResponse(req, [...site.prefix, ...path.segments], entries);
 }
 
 /**

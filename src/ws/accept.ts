@@ -77,9 +77,10 @@ async function runApp(ws: WSConn, app: WSApp, req: HTTPReq, options: WebSocketOp
     await app(ws, req);
     if (!ws.isClosing) ws.close().then(undefined, noop);
   } catch (err) {
-    // A send that failed because the connection is closing is how an
-    // application usually learns of it, not a bug worth reporting.
-    if (!(err instanceof WSError && err.code === 'WEFT_WS_CLOSED')) (options.onError ?? console.error)(err, ws);
+    // A send that failed because the connection is closing, or a read that
+    // failed because the peer broke the protocol or vanished, is how an
+    // application usually learns of it: the peer's doing, not a bug to report.
+    if (!(err instanceof WSError && err.code !== 'WEFT_WS_MODE')) (options.onError ?? console.error)(err, ws);
     ws.close(CLOSE_INTERNAL_ERROR).then(undefined, noop);
   }
   await ws.closed;

@@ -40,11 +40,26 @@ export const CLOSE_INTERNAL_ERROR = 1011;
 /** Largest whole message delivered by `receive()` / `for await` (bytes; → 1009). */
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
 
-/** Most frames one message may span (frames; → 1009). Empty fragments cost CPU too. */
-export const DEFAULT_MAX_FRAMES_PER_MESSAGE = 4096;
+/**
+ * What each frame of a message after its first is charged against
+ * maxMessageSize, on top of its payload (bytes; → 1009). Empty fragments cost
+ * CPU too: at the 16 MiB default a 4 MiB message may come in 64 B fragments
+ * (8 MiB charged) but a million empty ones (64 MiB) may not. A single-frame
+ * message is charged its payload only.
+ */
+export const FRAME_OVERHEAD = 64;
+
+/** Hard cap on the frames one message may span (frames; → 1009): none by default, the budget above applies. */
+export const DEFAULT_MAX_FRAMES_PER_MESSAGE = Infinity;
 
 /** Time allowed for the peer to answer our close frame and end TCP (milliseconds). */
 export const DEFAULT_CLOSE_TIMEOUT = 5_000;
+
+/**
+ * Pings sent by ping() and not answered yet (pings). Past it the oldest is
+ * rejected: a peer that never answers cannot grow the list.
+ */
+export const MAX_PENDING_PINGS = 16;
 
 /** Heartbeat ping interval; 0 disables heartbeats (milliseconds). */
 export const DEFAULT_HEARTBEAT_INTERVAL = 0;

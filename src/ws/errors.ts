@@ -19,7 +19,7 @@ export type WSErrorCode =
   | 'WEFT_WS_ABORTED'
   /** `recv()` and `receive()`/`for await` were mixed on one connection. */
   | 'WEFT_WS_MODE'
-  /** The peer did not answer a heartbeat ping in time. */
+  /** The peer did not answer a heartbeat ping in time, or left too many ping() calls unanswered. */
   | 'WEFT_WS_HEARTBEAT';
 
 export class WSError extends Error {
@@ -38,4 +38,9 @@ export const protocolError = (message: string): WSError => new WSError('WEFT_WS_
 export const invalidUtf8 = (message: string): WSError => new WSError('WEFT_WS_INVALID_UTF8', message, 1007);
 export const invalidPayload = (message: string): WSError => new WSError('WEFT_WS_INVALID_PAYLOAD', message, 1007);
 export const tooBig = (message: string): WSError => new WSError('WEFT_WS_TOO_BIG', message, 1009);
-export const wsClosed = (): WSError => new WSError('WEFT_WS_CLOSED', 'websocket closed');
+/** The connection is closing or closed; `cause`, when given, is the socket's failure that closed it. */
+export function wsClosed(cause?: unknown): WSError {
+  const err = new WSError('WEFT_WS_CLOSED', 'websocket closed');
+  if (cause !== undefined) err.cause = cause;
+  return err;
+}

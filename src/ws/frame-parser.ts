@@ -14,6 +14,7 @@
  * (the first two header bytes are validated before the rest arrives).
  */
 import {
+  FRAME_OVERHEAD,
   MAX_CONTROL_PAYLOAD,
   OP_BINARY,
   OP_CLOSE,
@@ -48,9 +49,13 @@ const EMPTY = Buffer.alloc(0);
 export type FrameParserOptions = {
   /** RSV1 may be set on a message's first frame (permessage-deflate in use). */
   allowRsv1: boolean;
-  /** Frames allowed in one message (→ 1009). */
+  /** Hard cap on the frames of one message (→ 1009); Infinity for none. */
   maxFramesPerMessage: number;
-  /** Payload bytes allowed in one message (→ 1009; see payloadLimit for compressed ones); Infinity for none. */
+  /**
+   * Bytes one message may be charged (→ 1009): its payload (see payloadLimit
+   * for compressed ones) plus FRAME_OVERHEAD per frame after the first;
+   * Infinity for no limit.
+   */
   maxMessageSize: number;
 };
 
@@ -78,7 +83,8 @@ export class FrameParser {
   // The message being read (data frames only).
   private inMessage = false;
   private frames = 0;
-  private messageBytes = 0;
+  /** Payload bytes of the message so far plus FRAME_OVERHEAD per continuation frame. */
+  private charged = 0;
   private startPending = false;
 
   // A control payload that straddles chunks is gathered here.
@@ -252,12 +258,14 @@ export class FrameParser {
       this.messageOpcode = op;
       this.compressed = (b0 & 0x40) !== 0;
       this.frames = 0;
-      this.messageBytes = 0;
+      this.charged = 0;
       this.startPending = true;
+    } else {
+      this.charged += FRAME_OVERHEAD;
     }
     if (++this.frames > this.maxFrames) return this.fail(tooBig('too many frames in one message'));
-    this.messageBytes += length;
-    if (this.messageBytes > payloadLimit(this.maxMessageSize, this.compressed)) {
+    this.charged += length;
+    if (this.charged > payloadLimit(this.maxMessageSize, this.compressed)) {
       return this.fail(tooBig('message larger than the size limit'));
     }
     this.fin = (b0 & 0x80) !== 0;

@@ -11,7 +11,9 @@
  * Backpressure: a write resolves at once while the buffer is below its limit
  * and the socket has nothing queued; otherwise it resolves when the OS has
  * taken the bytes (Conn.write). So a producer that awaits its writes is never
- * more than one buffer ahead of the kernel.
+ * more than one buffer ahead of the kernel. A write on a failed socket
+ * rejects with WEFT_WS_CLOSED (the socket's error as its cause): a peer that
+ * vanished is the connection's end, not the application's failure.
  */
 import type { Conn } from '../net/conn.js';
 import { DEFAULT_WRITE_BUFFER_SIZE, OP_TEXT, WRITEV_THRESHOLD } from './constants.js';
@@ -26,6 +28,9 @@ const LOOP_COPY_MAX = 32;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const noop = (): void => {};
+const closedBy = (err: unknown): never => {
+  throw wsClosed(err);
+};
 
 type Deferred = { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void };
 
@@ -139,9 +144,13 @@ export class FrameWriter {
   private issue(): Promise<void> {
     const out = this.buf.subarray(0, this.len);
     this.len = 0;
-    const p = this.conn.write(out);
-    this.afterWrite(p);
-    return p;
+    let taken: boolean;
+    try {
+      taken = this.conn.writeNow(out);
+    } catch (err) {
+      return this.afterWrite(Promise.reject(wsClosed(err)), true);
+    }
+    return this.afterWrite(taken ? RESOLVED : this.conn.flushed().then(undefined, closedBy), taken);
   }
 
   private writeLarge(b0: number, payload: Uint8Array): Promise<void> {
@@ -149,19 +158,25 @@ export class FrameWriter {
     const end = this.header(this.len, b0, payload.length);
     const head = this.buf.subarray(0, end);
     this.len = 0;
-    const p = this.conn.writev([head, payload]);
-    this.afterWrite(p);
-    return p;
+    let taken: boolean;
+    try {
+      taken = this.conn.writevNow([head, payload]);
+    } catch (err) {
+      return this.afterWrite(Promise.reject(wsClosed(err)), true);
+    }
+    return this.afterWrite(taken ? RESOLVED : this.conn.flushed().then(undefined, closedBy), taken);
   }
 
-  private afterWrite(p: Promise<void>): void {
+  /** `taken`: the OS has every byte, so the buffer may be reused. */
+  private afterWrite(p: Promise<void>, taken: boolean): Promise<void> {
     // Still queued inside the socket: that memory is not ours to reuse.
-    if (!this.conn.writeIdle) this.buf = Buffer.allocUnsafe(this.capacity());
+    if (!taken) this.buf = Buffer.allocUnsafe(this.capacity());
     const b = this.batch;
     if (b !== null) {
       this.batch = null;
       p.then(b.resolve, b.reject);
     }
+    return p;
   }
 
   /** Writes a frame header at `off`; returns where the payload goes. */

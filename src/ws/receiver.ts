@@ -14,6 +14,11 @@
  * piece not read yet) the task awaits it instead of reading the socket, and
  * Conn pauses the socket. Control frames are handed to the connection
  * (websocket.ts) as they come.
+ *
+ * The receiver also counts the messages it gave the application and the
+ * times the application asked for one, so that the connection can tell when
+ * the application is done with every message it was given (it asked for the
+ * next): the close frame waits for that (websocket.ts).
  */
 import type { Conn } from '../net/conn.js';
 import { createQueue, type Queue } from '../sync/queue.js';
@@ -52,6 +57,7 @@ const MODE_MESSAGE = 1;
 const MODE_STREAM = 2;
 
 const EMPTY = Buffer.alloc(0);
+const RESOLVED: Promise<void> = Promise.resolve();
 const noop = (): void => {};
 // A message costs its payload plus ~64 bytes of object: empty messages count too.
 const weighMessage = (m: WSMessage): number => m.data.length + 64;
@@ -84,6 +90,11 @@ export class Receiver {
   private current: StreamedMessage | null = null;
   private handedOut: StreamedMessage | null = null;
 
+  // Messages handed to the application's queue, and its calls asking for one.
+  private given = 0;
+  private asks = 0;
+  private appDoneWaiter: (() => void) | null = null;
+
   /** True while the task waits for the application (not for the socket). */
   waitingForApp = false;
   /** Set when run() ends with END_FAILED. */
@@ -108,12 +119,17 @@ export class Receiver {
   /** A whole message if one is buffered now, else undefined. */
   tryReceive(): WSMessage | undefined {
     if (this.mode !== MODE_MESSAGE) this.choose(MODE_MESSAGE);
-    return this.messages!.tryPop();
+    const q = this.messages!;
+    const m = q.tryPop();
+    // Finding the end counts as asking: for await then calls receive(), which counts again, harmlessly.
+    if (m !== undefined || q.closed) this.asked();
+    return m;
   }
 
   /** The next whole message, or null once the connection is closing. */
   receive(): Promise<WSMessage | null> {
     if (this.mode !== MODE_MESSAGE) this.choose(MODE_MESSAGE);
+    this.asked();
     const q = this.messages!;
     const m = q.tryPop();
     return m !== undefined ? Promise.resolve(m) : q.pop();
@@ -122,6 +138,7 @@ export class Receiver {
   /** The next streamed message, or null once the connection is closing. */
   recv(): Promise<WSMsg | null> {
     if (this.mode !== MODE_STREAM) this.choose(MODE_STREAM);
+    this.asked();
     // Asking for the next message abandons the rest of the previous one.
     this.handedOut?.end(null);
     this.handedOut = null;
@@ -176,7 +193,35 @@ export class Receiver {
   abort(): void {
     this.aborted = true;
     this.stopDelivering(new WSError('WEFT_WS_ABORTED', 'connection ended in the middle of a message'));
+    this.appDone();
   }
+
+  /**
+   * Resolves once the application is done with every message it was given:
+   * it asked for another since the last (or was given none), or appDone()
+   * or abort() was called.
+   */
+  whenAppDone(): Promise<void> {
+    if (this.given === 0 || this.asks > this.given) return RESOLVED;
+    return new Promise<void>((resolve) => (this.appDoneWaiter = resolve));
+  }
+
+  /** The application will not ask for more (it closed or returned): whenAppDone() resolves. */
+  appDone(): void {
+    const wake = this.appDoneWaiter;
+    this.appDoneWaiter = null;
+    wake?.();
+  }
+
+  private asked(): void {
+    if (++this.asks > this.given && this.appDoneWaiter !== null) this.appDone();
+  }
+
+  /** A message given to the application was dropped instead (closed before it took it). */
+  private ungive = (): void => {
+    this.given--;
+    if (this.asks > this.given && this.appDoneWaiter !== null) this.appDone();
+  };
 
   // ---- the task ----
 
@@ -321,10 +366,11 @@ export class Receiver {
     this.parts = null;
     const msg: WSMessage = this.text ? { type: 'text', data: data.toString('utf8') } : { type: 'binary', data };
     const q = this.messages!;
-    if (q.tryPush(msg)) return undefined;
     if (q.closed) return undefined;
+    this.given++;
+    if (q.tryPush(msg)) return undefined;
     // Full: wait for the application. A close meanwhile drops the message.
-    return q.push(msg).then(undefined, noop);
+    return q.push(msg).then(undefined, this.ungive);
   }
 
   // ---- stream mode ----
@@ -337,11 +383,13 @@ export class Receiver {
     const msg = new StreamedMessage(this.text ? 'text' : 'binary', length, this.options.streamBufferSize);
     this.current = msg;
     const q = this.streams!;
+    this.given++;
     if (q.tryPush(msg)) return this.streamPiece();
     return q.push(msg).then(
       () => this.streamPiece(),
       () => {
         // Closed before the application took it: drop the message.
+        this.ungive();
         this.current = null;
         this.dropMessage = !this.parser.messageEnd;
       },

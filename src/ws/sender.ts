@@ -38,6 +38,9 @@ export class Sender {
   closeSent = false;
   /** The code of the close frame sent (0: none, or sent without a code). */
   sentCode = 0;
+  /** The source being streamed (holding the lock): closed by finish() if the connection ends first. */
+  private source: WSSource | null = null;
+  private closedByFinish: WSSource | null = null;
 
   constructor(writer: FrameWriter, deflater: MessageDeflater | null, threshold: number, onCloseSent: () => void) {
     this.writer = writer;
@@ -94,12 +97,20 @@ export class Sender {
    */
   async stream(src: WSSource): Promise<void> {
     let started = false;
+    let sourceFailed = false;
     try {
       await this.acquire();
+      this.source = src;
       try {
         let op = src.type === 'text' ? OP_TEXT : OP_BINARY;
         for (;;) {
-          const piece = await src.read();
+          let piece: Buffer;
+          try {
+            piece = await src.read();
+          } catch (err) {
+            sourceFailed = true;
+            throw err;
+          }
           if (this.closeSent) throw wsClosed();
           const fin = piece.length === 0;
           started = true;
@@ -108,13 +119,16 @@ export class Sender {
           op = OP_CONTINUATION;
         }
       } finally {
+        this.source = null;
         this.lock.release();
       }
     } catch (err) {
-      if (started) this.close(1011, 'message source failed');
+      // A write that failed means the connection is gone: nothing to tell the peer.
+      if (started && sourceFailed) this.close(1011, 'message source failed');
       throw err;
     } finally {
-      await src.close?.(); // the source is ours once handed to send()
+      // The source is ours once handed to send().
+      if (this.closedByFinish !== src) await src.close?.();
     }
   }
 
@@ -133,7 +147,7 @@ export class Sender {
   }
 
   /** Queues the close frame after the messages already waiting for the lock. */
-  async closeAfterPending(code: number, reason: Buffer): Promise<void> {
+  async closeAfterPending(code: number, reason: Buffer | string): Promise<void> {
     try {
       await this.acquire();
     } catch {
@@ -149,6 +163,13 @@ export class Sender {
   /** Rejects senders still waiting for the lock; called when the connection finishes. */
   finish(): void {
     this.closeSent = true;
+    // A source waiting for data would hold its send (and itself) open past the connection.
+    const src = this.source;
+    if (src !== null) {
+      this.source = null;
+      this.closedByFinish = src;
+      (async () => src.close?.())().then(undefined, noop);
+    }
     this.lock.close();
     this.writer.close();
     this.deflater?.close();

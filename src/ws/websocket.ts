@@ -8,9 +8,14 @@
  * - Sending goes through sender.ts, which orders concurrent producers.
  * - Closing (RFC 6455 §7): whoever starts, close frames are exchanged, the
  *   server ends TCP first and waits for the peer's end, all bounded by the
- *   close timeout; a protocol error sends its close code and ends TCP at once.
- *   Every path ends in finish(), which releases the socket, timers and zlib
- *   streams exactly once.
+ *   close timeout. When the peer's close frame or a protocol error ends the
+ *   reading, the messages that were complete before it are still delivered,
+ *   and our close frame (the echo, or the error's code) waits until the
+ *   application is done with them: it asked for the next message, closed or
+ *   returned. Its replies go out first. Nothing more is read meanwhile, so
+ *   what is delivered then is what was buffered (receiveBufferSize), and the
+ *   close timeout, armed at once, bounds the wait. Every path ends in
+ *   finish(), which releases the socket, timers and zlib streams exactly once.
  */
 import { setMaxListeners } from 'node:events';
 import type { HTTPReq } from '../http/types.js';
@@ -32,6 +37,7 @@ import {
   DEFAULT_STREAM_BUFFER_SIZE,
   DEFAULT_WRITE_BUFFER_SIZE,
   MAX_CONTROL_PAYLOAD,
+  MAX_PENDING_PINGS,
   OP_PING,
   OP_PONG,
 } from './constants.js';
@@ -53,7 +59,11 @@ import type { WSMessage, WSMsg } from './messages.js';
 export type WSOptions = {
   /** Largest whole message `receive()`/`for await` delivers, in bytes (→ close 1009). Default 16 MiB. */
   maxMessageSize?: number;
-  /** Most frames one message may span (→ close 1009). Default 4096. */
+  /**
+   * Hard cap on the frames one message may span (→ close 1009). Default:
+   * none; each frame after a message's first is charged FRAME_OVERHEAD
+   * (64 bytes) against maxMessageSize instead.
+   */
   maxFramesPerMessage?: number;
   /** Milliseconds allowed for the close handshake and TCP close. Default 5000. */
   closeTimeout?: number;
@@ -136,8 +146,10 @@ export class WSConn implements AsyncIterable<WSMessage> {
   private readonly closeTimeout: number;
   private readonly signals: AbortSignal[];
 
-  /** No new sends: close() was called or a close frame went either way. */
+  /** No new sends: close() was called or our close frame went out. */
   private closing = false;
+  /** Reading has ended (peer's close, protocol error): waiting for the application before our close frame. */
+  private lingering = false;
   private peerCode = 0;
   private peerReason = '';
   private finished = false;
@@ -179,6 +191,9 @@ export class WSConn implements AsyncIterable<WSMessage> {
       receiveBufferSize: options.receiveBufferSize ?? DEFAULT_RECEIVE_BUFFER_SIZE,
       streamBufferSize: options.streamBufferSize ?? DEFAULT_STREAM_BUFFER_SIZE,
     });
+    // A peer that vanishes while nothing reads the socket (the application is
+    // behind, or finishing before our close frame) must still end it all.
+    conn.socket.once('close', this.terminate);
     const heartbeat = options.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL;
     if (heartbeat > 0) this.heartbeatTimer = setInterval(this.onHeartbeat, heartbeat);
     this.signals = [options.signal, shutdown].filter((s): s is AbortSignal => s !== undefined);
@@ -199,7 +214,7 @@ export class WSConn implements AsyncIterable<WSMessage> {
     return this.writer.buffered + this.conn.socket.writableLength;
   }
 
-  /** True once close() was called or a close frame went either way: send() rejects. */
+  /** True once close() was called or our close frame went out: send() rejects. */
   get isClosing(): boolean {
     return this.closing;
   }
@@ -253,6 +268,8 @@ export class WSConn implements AsyncIterable<WSMessage> {
    * Sends a ping (payload at most 125 bytes); resolves when the peer's pong
    * arrives. A pong answers the ping with the same payload and any sent
    * before it (RFC 6455 §5.5.3 lets a peer answer only the latest ping).
+   * Of pings left unanswered, only the latest MAX_PENDING_PINGS (16) wait:
+   * an older one rejects with WEFT_WS_HEARTBEAT.
    */
   ping(data: string | Uint8Array = EMPTY): Promise<void> {
     if (this.closing) return Promise.reject(wsClosed());
@@ -261,6 +278,9 @@ export class WSConn implements AsyncIterable<WSMessage> {
       return Promise.reject(new RangeError(`ping payload longer than ${MAX_CONTROL_PAYLOAD} bytes`));
     }
     return new Promise<void>((resolve, reject) => {
+      if (this.pings.length === MAX_PENDING_PINGS) {
+        this.pings.shift()!.reject(new WSError('WEFT_WS_HEARTBEAT', `more than ${MAX_PENDING_PINGS} pings unanswered`));
+      }
       this.pings.push({ payload, resolve, reject });
       this.sender.control(OP_PING, payload).then(undefined, noop);
     });
@@ -272,7 +292,9 @@ export class WSConn implements AsyncIterable<WSMessage> {
    * Starts the closing handshake with `code` and `reason` (at most 123 bytes
    * of UTF-8) after the messages already being sent, and resolves once the
    * connection is closed (the peer answered or the close timeout passed).
-   * Messages arriving meanwhile are dropped.
+   * Messages arriving meanwhile are dropped. Called after the peer's close
+   * frame or a protocol error, it only says the application is done: the
+   * echo or the error's close code is sent.
    */
   close(code = CLOSE_NORMAL, reason = ''): Promise<CloseInfo> {
     let reasonBytes: Buffer;
@@ -281,7 +303,10 @@ export class WSConn implements AsyncIterable<WSMessage> {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (!this.closing) {
+    if (this.lingering) {
+      this.closing = true;
+      this.receiver.appDone();
+    } else if (!this.closing) {
       this.closing = true;
       this.armCloseTimer();
       this.receiver.stopDelivering(null);
@@ -306,26 +331,65 @@ export class WSConn implements AsyncIterable<WSMessage> {
   };
 
   private armCloseTimer(): void {
-    if (this.closeTimer === null && !this.finished) this.closeTimer = setTimeout(this.terminate, this.closeTimeout);
+    if (this.closeTimer === null && !this.finished) this.closeTimer = setTimeout(this.onCloseTimeout, this.closeTimeout);
   }
+
+  private onCloseTimeout = (): void => {
+    // The application never finished: our close frame, as a courtesy, on a connection we drop anyway.
+    if (this.lingering) {
+      this.sendCloseReply();
+      this.writer.flush().then(undefined, noop);
+    }
+    this.terminate();
+  };
 
   /** From open to closed: read until the end, close TCP, release everything. */
   private async lifecycle(initial: Buffer): Promise<void> {
     try {
       const end = await this.receiver.run(initial);
-      this.closing = true;
-      if (end === END_FAILED) {
-        // Fail the WebSocket connection (RFC 6455 §7.1.7): our close frame, then TCP.
-        const err = this.receiver.error!;
-        this.sender.close(err.closeCode, err.message);
-        this.receiver.stopDelivering(err);
+      this.stopHeartbeat();
+      if (end === END_FAILED || end === END_CLOSE_FRAME) {
+        this.receiver.stopDelivering(this.receiver.error);
+        if (this.closing) {
+          this.sendCloseReply(); // ours may wait behind a send: the peer is done, cut it
+        } else {
+          this.lingering = true;
+          this.armCloseTimer();
+          await this.receiver.whenAppDone();
+          this.lingering = false;
+          if (this.conn.closed) return;
+          await this.sender.closeAfterPending(...this.closeReply());
+        }
       } else {
-        this.receiver.stopDelivering(end === END_CLOSE_FRAME ? null : new WSError('WEFT_WS_ABORTED', 'connection closed in the middle of a message'));
+        this.closing = true;
+        this.receiver.stopDelivering(new WSError('WEFT_WS_ABORTED', 'connection closed in the middle of a message'));
+        if (end === END_ABORTED) return;
       }
-      if (end !== END_ABORTED) await this.closeTcp();
+      this.closing = true;
+      await this.closeTcp();
     } finally {
       this.finish();
     }
+  }
+
+  /**
+   * Our close frame after the peer's or after a protocol error: the error's
+   * code (failing the connection, RFC 6455 §7.1.7), else the peer's code
+   * echoed (§5.5.1; none if its frame had none).
+   */
+  private closeReply(): [code: number, reason: string] {
+    const err = this.receiver.error;
+    if (err !== null) return [err.closeCode, err.message];
+    return [this.peerCode === CLOSE_NO_STATUS ? 0 : this.peerCode, ''];
+  }
+
+  private sendCloseReply(): void {
+    this.sender.close(...this.closeReply());
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
   }
 
   /** Sends what is buffered, ends our side and waits for the peer's end (RFC 6455 §7.1.1). */
@@ -345,8 +409,9 @@ export class WSConn implements AsyncIterable<WSMessage> {
     this.finished = true;
     this.closing = true;
     if (this.closeTimer !== null) clearTimeout(this.closeTimer);
-    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    this.stopHeartbeat();
     for (const signal of this.signals) signal.removeEventListener('abort', this.onAbortSignal);
+    this.conn.socket.off('close', this.terminate);
     const closeSent = this.sender.closeSent;
     this.sender.finish();
     this.conn.close();
@@ -379,10 +444,9 @@ export class WSConn implements AsyncIterable<WSMessage> {
       if (i >= 0) for (const p of this.pings.splice(0, i + 1)) p.resolve();
     },
     onClose: (code, reason) => {
+      // Answered once reading has ended (lifecycle).
       this.peerCode = code;
       this.peerReason = reason;
-      // Echo the code (RFC 6455 §5.5.1); 1005 means there was none to echo.
-      this.sender.close(code === CLOSE_NO_STATUS ? 0 : code, '');
     },
   };
 

@@ -14,7 +14,9 @@ import { readAll } from '../../src/http/body.js';
 import type { ServerOptions } from '../../src/http/server.js';
 import type { Handler } from '../../src/http/types.js';
 import { connect, parseResponses, readToEnd, startServer } from '../http/support.js';
-import { assertWhole, snapshot } from '../leaks.js';
+import { assertWhole, snapshot, assertWholeAfterAll } from '../leaks.js';
+
+assertWholeAfterAll();
 
 /** A server whose onError calls are recorded: a client's mistake must leave it empty. */
 async function withServer(handler: Handler, options: ServerOptions, run: (port: number) => Promise<void>): Promise<unknown[]> {
@@ -97,19 +99,27 @@ test('/echo: a body that ends early (client half-closes) → 400, not an applica
   assert.deepEqual(errors, []);
 });
 
-/** Sends `head`, then one byte every `everyMs` until the server answers or closes. */
+/**
+ * Sends `head`, then one byte every `everyMs` until the server answers or
+ * closes; resolves with what arrived. A reset after the server's answer (the
+ * attacker kept writing) does not lose what came before it.
+ */
 async function trickle(port: number, head: string, everyMs: number): Promise<Buffer> {
   const s = await connect(port);
-  s.on('error', () => {});
-  const all = readToEnd(s);
-  s.write(head);
+  const parts: Buffer[] = [];
   let done = false;
-  void all.finally(() => (done = true));
-  while (!done) {
+  s.on('data', (d: Buffer) => parts.push(d));
+  s.on('error', () => {});
+  s.on('end', () => (done = true));
+  const closed = new Promise<void>((r) => s.on('close', () => r()));
+  s.write(head);
+  while (!done && !s.destroyed) {
     await new Promise((r) => setTimeout(r, everyMs)); // pacing the attacker, not synchronising
     if (!done && !s.destroyed) s.write('x');
   }
-  return all;
+  s.destroy();
+  await closed;
+  return Buffer.concat(parts);
 }
 
 test('a body slower than minBodyRate → 408 and close, after the grace period', async () => {

@@ -11,7 +11,9 @@ import { withCompression } from '../../src/compress/with-compression.js';
 import { bodyFromGenerator } from '../../src/http/body.js';
 import type { Socket } from 'node:net';
 import { connect, startServer } from '../http/support.js';
-import { heapAfterGc } from '../leaks.js';
+import { heapAfterGc, assertWholeAfterAll } from '../leaks.js';
+
+assertWholeAfterAll();
 
 const MiB = 1024 * 1024;
 

@@ -9,7 +9,9 @@ import type * as net from 'node:net';
 import { test } from 'node:test';
 import { readAll } from '../../src/http/body.js';
 import { connect, parseResponses, readToEnd, startServer } from '../http/support.js';
-import { assertWhole, snapshot } from '../leaks.js';
+import { assertWhole, snapshot, assertWholeAfterAll } from '../leaks.js';
+
+assertWholeAfterAll();
 
 const hello = (): { code: number; body: { length: number; bytes: Buffer; read: () => Promise<Buffer> } } => {
   const bytes = Buffer.from('hello\n');
@@ -25,10 +27,12 @@ async function probe(port: number): Promise<number> {
   return r!.status;
 }
 
-/** Resolves once the server has accepted `n` connections. */
-async function untilConnections(server: { connections: number }, n: number): Promise<void> {
-  while (server.connections !== n) await new Promise((r) => setImmediate(r));
+/** Resolves once `cond` holds (checked every few ms; the test's timeout bounds it). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
 }
+
+const untilConnections = (server: { connections: number }, n: number): Promise<void> => until(() => server.connections === n);
 
 test('connections reset while queued over maxConnections release their slots', async () => {
   const server = await startServer(hello, { maxConnections: 5, headersTimeout: 60_000 });
@@ -46,12 +50,13 @@ test('connections reset while queued over maxConnections release their slots', a
     // Three more wait in the queue, then reset.
     const queued: net.Socket[] = [];
     for (let i = 0; i < 3; i++) queued.push(await connect(server.port));
-    await new Promise((r) => setTimeout(r, 50)); // let the listener take them into its queue
+    await until(() => server.queued === 3);
     for (const q of queued) q.resetAndDestroy();
-    // Release the holders.
+    await until(() => server.queued === 0); // the queue forgets them
+    // Release the holders: their slots, and nobody else's, come back.
     for (const h of holders) h.destroy();
+    await until(() => server.connections === 0);
     assert.equal(await probe(server.port), 200, 'the server answers again');
-    console.log('XX', server.connections);
     await assertWhole(server, before);
   } finally {
     await server.close();
@@ -75,10 +80,13 @@ test('a queued connection not served within headersTimeout is closed', async () 
 
 for (const stage of ['mid-head', 'mid-body', 'mid-response'] as const) {
   test(`a reset ${stage} releases the slot, the read and the handler`, async () => {
+    let handlerStarted!: () => void;
+    const started = new Promise<void>((r) => (handlerStarted = r));
     let handlerDone!: () => void;
     const handled = new Promise<void>((r) => (handlerDone = r));
     const server = await startServer(
       async (req, body) => {
+        handlerStarted();
         try {
           if (req.path === '/body') await readAll(body);
           if (req.path === '/response') {
@@ -95,7 +103,7 @@ for (const stage of ['mid-head', 'mid-body', 'mid-response'] as const) {
           handlerDone();
         }
       },
-      { headersTimeout: 60_000, bodyTimeout: 60_000 },
+      { headersTimeout: 60_000, bodyTimeout: 60_000, minBodyRate: 0 },
     );
     const before = snapshot();
     try {
@@ -108,9 +116,9 @@ for (const stage of ['mid-head', 'mid-body', 'mid-response'] as const) {
         s.write('GET /response HTTP/1.1\r\nHost: a\r\n\r\n');
       }
       await untilConnections(server, 1);
-      if (stage !== 'mid-head') await handled;
-      else await new Promise((r) => setTimeout(r, 20));
+      if (stage !== 'mid-head') await started;
       s.resetAndDestroy();
+      if (stage !== 'mid-head') await handled; // the handler's wait ended too
       await assertWhole(server, before);
       assert.equal(await probe(server.port), 200);
     } finally {

@@ -18,7 +18,7 @@ const run = promisify(execFile);
 let dir: string;
 
 /** What a user writes first: a typed route, the kit's wrappers, a server. */
-const APP = `import { createServer, router, json, compose, cors, requestId, jsonErrors, readJSON, type Handler } from 'weft';
+const APP = `import { createServer, router, json, compose, cors, requestId, jsonErrors, readJSON, type Handler } from 'weft-server';
 const app = router({ formatError: jsonErrors })
   .get('/todos/:id', (req, body, p) => json({ id: p.id }))
   .post('/todos', async (req, body) => json(await readJSON(req, body), 201));
@@ -39,9 +39,9 @@ before(() => {
   const modules = join(dir, 'node_modules');
   mkdirSync(modules);
   execFileSync('tar', ['-xzf', tarball, '-C', modules]);
-  renameSync(join(modules, 'package'), join(modules, 'weft'));
+  renameSync(join(modules, 'package'), join(modules, 'weft-server'));
   symlinkSync(join(ROOT, 'node_modules', '@types'), join(modules, '@types'));
-  assert.ok(readdirSync(join(modules, 'weft', 'dist')).includes('index.d.ts'), 'the package holds its declarations');
+  assert.ok(readdirSync(join(modules, 'weft-server', 'dist')).includes('index.d.ts'), 'the package holds its declarations');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

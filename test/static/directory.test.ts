@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { serveStatic } from '../../src/static/index.js';
@@ -61,14 +61,45 @@ describe('directory URLs', () => {
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
     const html = r.body.toString();
     assert.match(html, /<title>Index of \/sub\/<\/title>/);
-    assert.ok(html.includes('<a href="a%20file%20%26%20%3Cx%3E.txt">a file &amp; &lt;x&gt;.txt</a>'), html);
+    assert.ok(html.includes('<a href="a%20file%20%26%20%3Cx%3E.txt"><i class="icon file"></i>a file &amp; &lt;x&gt;.txt</a>'), html);
     assert.ok(!html.includes('<x>'));
     assert.ok(!html.includes('.hidden'));
     assert.ok(html.includes('<a href="../">'));
     const zdir = html.indexOf('href="zdir/"');
     const btxt = html.indexOf('href="b.txt"');
     assert.ok(zdir > 0 && btxt > zdir, 'directories first');
-    assert.match(html, /<td>5<\/td>/); // size of "weird"
+    assert.match(html, /<td class="size" title="5 bytes">5 B<\/td>/); // size of "weird"
+    assert.ok(!/<(script|link rel="stylesheet"|img)\b/.test(html), 'nothing to load');
+  });
+
+  test('a listing has an ETag: 304 when it matches (also with a coding suffix), 200 once the folder changes', async () => {
+    const h = serveStatic(site.root);
+    const r = await call(h, 'GET', '/sub/');
+    const etag = r.headers['etag'] as string;
+    assert.match(etag, /^"[\w-]{22}"$/);
+    assert.equal(r.headers['cache-control'], 'no-cache');
+    assert.equal((await call(h, 'GET', '/sub/', { 'If-None-Match': etag })).code, 304);
+    assert.equal((await call(h, 'GET', '/sub/', { 'If-None-Match': `${etag.slice(0, -1)}-gzip"` })).code, 304);
+    assert.equal((await call(h, 'GET', '/sub/', { 'If-None-Match': '"other"' })).code, 200);
+    assert.equal((await call(h, 'GET', '/sub/', { 'If-Match': '"other"' })).code, 412);
+    const json = await call(h, 'GET', '/sub/', { Accept: 'application/json' });
+    assert.notEqual(json.headers['etag'], etag, 'each representation its own tag');
+    writeFileSync(join(site.root, 'sub', 'new.txt'), 'n');
+    try {
+      assert.equal((await call(h, 'GET', '/sub/', { 'If-None-Match': etag })).code, 200);
+    } finally {
+      rmSync(join(site.root, 'sub', 'new.txt'));
+    }
+  });
+
+  test('?sort=size|date|name&order=: folders stay first', async () => {
+    const h = serveStatic(site.root);
+    const names = async (q: string) =>
+      JSON.parse((await call(h, 'GET', `/sub/?${q}`, { Accept: 'application/json' })).body.toString()).entries.map((e: { name: string }) => e.name);
+    const bySize = await names('sort=size');
+    assert.equal(bySize[0], 'zdir');
+    assert.deepEqual(await names('sort=name&order=desc'), ['zdir', ...(await names('sort=name')).slice(1).reverse()]);
+    assert.deepEqual(await names('sort=bogus'), await names(''));
   });
 
   test('JSON listing for Accept: application/json', async () => {

@@ -31,7 +31,7 @@ describe('GET and HEAD of a file', () => {
     assert.equal(r.headers['accept-ranges'], 'bytes');
     assert.equal(r.headers['etag'], `"${st.ino.toString(16)}-32-${Math.floor(st.mtimeMs).toString(16)}"`);
     assert.equal(r.headers['last-modified'], formatHttpDate(Math.floor(st.mtimeMs / 1000) * 1000));
-    assert.equal(r.headers['cache-control'], 'public, max-age=0');
+    assert.equal(r.headers['cache-control'], 'no-cache');
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
     assert.equal(r.headers['content-length'], undefined, 'the HTTP layer writes Content-Length');
   });
@@ -228,7 +228,7 @@ for (const { name, options } of VARIANTS) {
       assert.equal(r.code, 304);
       assert.equal(r.headers['etag'], full.headers['etag']);
       assert.equal(r.headers['last-modified'], full.headers['last-modified']);
-      assert.equal(r.headers['cache-control'], 'public, max-age=0');
+      assert.equal(r.headers['cache-control'], 'no-cache');
       assert.equal(r.headers['content-type'], undefined);
       assert.equal(r.headers['content-range'], undefined);
       assert.equal(r.res.body, undefined);
@@ -295,12 +295,17 @@ describe('options', () => {
 
 describe('methods', () => {
   test('405 with Allow for other methods', async () => {
-    for (const m of ['POST', 'PUT', 'DELETE', 'PATCH', 'get']) {
+    for (const m of ['POST', 'PUT', 'DELETE', 'PATCH']) {
       await assert.rejects(call(serveStatic(site.root), m, '/fifty.txt'), (err: { status: number; headers: Record<string, string> }) => {
         assert.equal(err.status, 405);
         assert.equal(err.headers['Allow'], 'GET, HEAD, OPTIONS');
         return true;
       });
+    }
+  });
+  test('501 for methods nobody recognizes (methods are case-sensitive: "get" is not GET)', async () => {
+    for (const m of ['get', 'MKCOLA', 'XGET']) {
+      await assert.rejects(call(serveStatic(site.root), m, '/fifty.txt'), (err: { status: number }) => err.status === 501);
     }
   });
   test('OPTIONS → 204 with Allow', async () => {

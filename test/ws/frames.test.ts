@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { FRAME_OVERHEAD } from '../../src/ws/constants.js';
 import { websocket, type CloseInfo, type WSConn } from '../../src/ws/index.js';
 import { serve, type Harness } from './harness.js';
 import { closeBody, expectFail, frame, rawConnect, readClose, type RawClient } from './raw.js';
@@ -230,16 +231,28 @@ test('fragmented message over maxMessageSize → 1009', HANG_GUARD, () =>
     frame({ opcode: BINARY, payload: Buffer.alloc(600), fin: false }),
     frame({ opcode: CONT, payload: Buffer.alloc(600) }),
   ));
-test('more frames than maxFramesPerMessage → 1009', HANG_GUARD, () =>
+test('more frames than maxFramesPerMessage (a hard cap when set) → 1009, even within the size budget', HANG_GUARD, () =>
   violation(1009, ...Array.from({ length: MAX_FRAMES + 1 }, () => frame({ opcode: CONT, payload: '', fin: false })).map((f, i) =>
     i === 0 ? frame({ opcode: TEXT, payload: '', fin: false }) : f,
   )));
-test('a message exactly at the limits is delivered', HANG_GUARD, async () => {
-  const c = await open();
-  const frames = Array.from({ length: MAX_FRAMES }, (_, i) =>
-    frame({ opcode: i === 0 ? BINARY : CONT, payload: Buffer.alloc(MAX_MESSAGE / MAX_FRAMES, i), fin: i === MAX_FRAMES - 1 }),
+
+/** A message of `frames` frames whose payload plus per-fragment charge is `charged` bytes (all payload in the first). */
+function budgeted(frames: number, charged: number): Buffer[] {
+  const payload = charged - (frames - 1) * FRAME_OVERHEAD;
+  return Array.from({ length: frames }, (_, i) =>
+    frame({ opcode: i === 0 ? BINARY : CONT, payload: Buffer.alloc(i === 0 ? payload : 0, 1), fin: i === frames - 1 }),
   );
-  c.write(frames);
+}
+test('a message whose payload plus fragment charge is exactly maxMessageSize is delivered', HANG_GUARD, async () => {
+  const c = await open();
+  c.write(budgeted(MAX_FRAMES, MAX_MESSAGE));
+  assert.equal((await echoOf(c)).payload.length, MAX_MESSAGE - (MAX_FRAMES - 1) * FRAME_OVERHEAD);
+  await closeCleanly(c);
+});
+test('one byte over maxMessageSize once fragments are charged → 1009', HANG_GUARD, () => violation(1009, ...budgeted(MAX_FRAMES, MAX_MESSAGE + 1)));
+test('a single frame of exactly maxMessageSize carries no fragment charge', HANG_GUARD, async () => {
+  const c = await open();
+  c.write(frame({ opcode: BINARY, payload: Buffer.alloc(MAX_MESSAGE, 2) }));
   assert.equal((await echoOf(c)).payload.length, MAX_MESSAGE);
   await closeCleanly(c);
 });

@@ -277,10 +277,10 @@ test('writeBufferSize 0: one socket write per frame, and send() waits for each',
   };
   const c = await openClient(strict.port, { path: '/strict' });
   const conn = strict.upgraded.at(-1)!;
-  const write = conn.write.bind(conn);
-  const writev = conn.writev.bind(conn);
-  conn.write = (d) => (writes++, write(d));
-  conn.writev = (d) => (writes++, writev(d));
+  const writeNow = conn.writeNow.bind(conn);
+  const writevNow = conn.writevNow.bind(conn);
+  conn.writeNow = (d) => (writes++, writeNow(d));
+  conn.writevNow = (d) => (writes++, writevNow(d));
   c.ws.send('start');
   for (let i = 0; i < 20; i++) assert.equal((await c.next()).data.toString(), `m${i}`);
   assert.equal((await c.next()).data.length, 10_000);
@@ -297,8 +297,8 @@ test('replies to pipelined messages leave in one socket write', HANG_GUARD, asyn
   const c = await rawConnect(h.port, {}, { path: '/batch' });
   const conn = h.upgraded.at(-1)!;
   let writes = 0;
-  const write = conn.write.bind(conn);
-  conn.write = (d) => (writes++, write(d));
+  const writeNow = conn.writeNow.bind(conn);
+  conn.writeNow = (d) => (writes++, writeNow(d));
   c.write(Buffer.concat(Array.from({ length: 64 }, (_, i) => frame({ opcode: 1, payload: `message ${i}`.padEnd(32) }))));
   for (let i = 0; i < 64; i++) assert.equal((await c.readFrame())!.payload.toString().trim(), `message ${i}`);
   assert.ok(writes <= 2, `${writes} writes for 64 replies`);

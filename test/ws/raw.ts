@@ -25,6 +25,18 @@ export type FrameSpec = {
   high?: number;
 };
 
+// Masking keys drawn 4 KiB at a time: one randomBytes call per frame is most of the cost of building 65,536 frames.
+let keys = Buffer.alloc(0);
+let keyAt = 0;
+function maskKey(): Buffer {
+  if (keyAt === keys.length) {
+    keys = randomBytes(4096);
+    keyAt = 0;
+  }
+  keyAt += 4;
+  return keys.subarray(keyAt - 4, keyAt);
+}
+
 /** Builds one client frame. */
 export function frame(spec: FrameSpec): Buffer {
   const payload = typeof spec.payload === 'string' ? Buffer.from(spec.payload) : (spec.payload ?? Buffer.alloc(0));
@@ -43,7 +55,7 @@ export function frame(spec: FrameSpec): Buffer {
     head.push((lo >>> 24) & 0xff, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
   }
   if (!mask) return Buffer.concat([Buffer.from(head), payload]);
-  const key = randomBytes(4);
+  const key = maskKey();
   const body = Buffer.from(payload);
   for (let i = 0; i < body.length; i++) body[i]! ^= key[i & 3]!;
   return Buffer.concat([Buffer.from(head), key, body]);
@@ -88,6 +100,15 @@ export async function rawConnect(
   socket.write(req + '\r\n');
 
   let buf = Buffer.alloc(0);
+  // Received and not yet appended to buf: a large frame is joined once, not once per chunk.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const absorb = (): void => {
+    if (pending.length === 0) return;
+    buf = Buffer.concat([buf, ...pending]);
+    pending = [];
+    pendingBytes = 0;
+  };
   let ended = false;
   let waiter: (() => void) | null = null;
   const wake = (): void => {
@@ -96,7 +117,8 @@ export async function rawConnect(
     w?.();
   };
   socket.on('data', (d: Buffer) => {
-    buf = Buffer.concat([buf, d]);
+    pending.push(d);
+    pendingBytes += d.length;
     wake();
   });
   socket.on('end', () => {
@@ -116,7 +138,7 @@ export async function rawConnect(
 
   // Response head.
   let end: number;
-  while ((end = buf.indexOf('\r\n\r\n')) < 0) {
+  while ((absorb(), (end = buf.indexOf('\r\n\r\n'))) < 0) {
     if (ended) throw new Error(`connection ended before the response head: ${buf.toString('latin1')}`);
     await more();
   }
@@ -131,6 +153,8 @@ export async function rawConnect(
 
   const readFrame = async (): Promise<ServerFrame | null> => {
     for (;;) {
+      const need = frameSize(buf);
+      if (need === 0 || buf.length + pendingBytes >= need) absorb();
       const f = parseServerFrame(buf);
       if (f !== null) {
         buf = buf.subarray(f.size);
@@ -154,11 +178,10 @@ export async function rawConnect(
   };
 }
 
-function parseServerFrame(buf: Buffer): { frame: ServerFrame; size: number } | null {
+/** Where the next frame's header ends and its length; null while the header is incomplete. */
+function frameHeader(buf: Buffer): { off: number; len: number } | null {
   if (buf.length < 2) return null;
-  const b0 = buf[0]!;
-  const b1 = buf[1]!;
-  let len = b1 & 0x7f;
+  let len = buf[1]! & 0x7f;
   let off = 2;
   if (len === 126) {
     if (buf.length < 4) return null;
@@ -169,8 +192,21 @@ function parseServerFrame(buf: Buffer): { frame: ServerFrame; size: number } | n
     len = Number(buf.readBigUInt64BE(2));
     off = 10;
   }
-  const masked = (b1 & 0x80) !== 0;
-  if (masked) off += 4;
+  return { off: (buf[1]! & 0x80) !== 0 ? off + 4 : off, len };
+}
+
+/** Bytes of the next frame, header included; 0 while its header is incomplete. */
+function frameSize(buf: Buffer): number {
+  const h = frameHeader(buf);
+  return h === null ? 0 : h.off + h.len;
+}
+
+function parseServerFrame(buf: Buffer): { frame: ServerFrame; size: number } | null {
+  const h = frameHeader(buf);
+  if (h === null) return null;
+  const { off, len } = h;
+  const b0 = buf[0]!;
+  const masked = (buf[1]! & 0x80) !== 0;
   if (buf.length < off + len) return null;
   return {
     frame: { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked, payload: Buffer.from(buf.subarray(off, off + len)) },
