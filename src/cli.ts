@@ -7,7 +7,6 @@
  */
 import cluster from 'node:cluster';
 import { readFileSync, rmSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { accessLog } from './app/access-log.js';
 import { localUrl, networkUrls } from './app/addresses.js';
@@ -20,9 +19,11 @@ import { hashPasswordCommand } from './app/hash-password-command.js';
 import { openBrowser } from './app/open-browser.js';
 import type { Settings } from './app/settings.js';
 import { buildSite, resolveUsers } from './app/site.js';
+import { primaryRelays, siteBus } from './app/site-bus.js';
 import { loadTls, type TlsMaterial } from './app/tls-files.js';
-import { createServer, SHUTDOWN_IDLE_GRACE, type Server } from './http/server.js';
+import { createServer, type Server } from './http/server.js';
 import type { Handler } from './http/types.js';
+import { createHub, type Hub } from './pubsub/hub.js';
 
 const DEMO_SITE = fileURLToPath(new URL('../demo/', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
@@ -66,10 +67,20 @@ async function demoFilesDir(): Promise<string> {
   return dir;
 }
 
-/** Builds the site's handler for `s` (hashing passwords given on the command line). */
-async function siteHandler(s: CommandSettings, demoFiles: string | undefined): Promise<Handler> {
+/**
+ * Builds the site's handler for `s` (hashing passwords given on the command
+ * line). The demo chat room is a topic of `hub`, which outlives reloads: the
+ * members who joined before one still hear those who join after it.
+ */
+async function siteHandler(s: CommandSettings, demoFiles: string | undefined, hub: Hub | null): Promise<Handler> {
   const users = s.settings.auth === null ? undefined : await resolveUsers(s.settings.auth);
-  return buildSite({ settings: s.settings, users, demoFiles, hiddenFiles: s.configFile === null ? [] : [s.configFile] });
+  return buildSite({
+    settings: s.settings,
+    users,
+    demoFiles,
+    demoOptions: hub === null ? undefined : { hub },
+    hiddenFiles: s.configFile === null ? [] : [s.configFile],
+  });
 }
 
 function printBanner(s: CommandSettings, host: string, port: number, extra = ''): void {
@@ -91,15 +102,10 @@ function oneAtATime(fn: () => Promise<unknown>): () => void {
 const waitingMessage = (connections: number, timeoutMs: number): string =>
   `shutting down: waiting for ${connections} connection${connections === 1 ? '' : 's'} (${Math.round(timeoutMs / 1000)} s; Ctrl-C again to force)`;
 
-/**
- * Graceful close; `report` learns how many connections it waits for once
- * the idle ones are gone (those idle for only a moment get
- * SHUTDOWN_IDLE_GRACE for a request on its way).
- */
+/** Graceful close; `report` learns how many connections with a request in progress it waits for. */
 async function drain(server: Server, report: (connections: number) => void): Promise<void> {
   const closing = server.close();
-  const quick = await Promise.race([closing.then(() => true), sleep(SHUTDOWN_IDLE_GRACE + 50, false)]);
-  report(quick ? 0 : server.connections);
+  report(server.busy);
   await closing;
 }
 
@@ -132,7 +138,9 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
   const { settings } = current;
   const tls = await startTls(settings);
   const demoFiles = settings.demo ? await demoFilesDir() : undefined;
-  let handler = await siteHandler(current, demoFiles);
+  // The demo chat room's hub; its bus reaches the other workers or machines.
+  const hub = settings.demo ? createHub({ bus: siteBus(settings, inWorker) }) : null;
+  let handler = await siteHandler(current, demoFiles, hub);
   const log = settings.log === 'off' ? null : accessLog(settings.log);
   const server = createServer((req, body) => handler(req, body), {
     onResponse: log === null ? undefined : log.record,
@@ -153,7 +161,7 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
     const next = await reloadSettings(command, current, !inWorker);
     if (next === null) return;
     try {
-      const nextHandler = await siteHandler(next, demoFiles);
+      const nextHandler = await siteHandler(next, demoFiles, hub);
       if (tls !== undefined && next.settings.tls !== null) server.setSecureContext(loadTls(next.settings.tls));
       handler = nextHandler;
       current = next;
@@ -165,14 +173,18 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
     void drain(server, (n) => {
       if (inWorker) reportDraining(n);
       else if (n > 0 && !settings.quiet) say(waitingMessage(n, settings.shutdownTimeout));
-    }).then(() => {
+    }).then(async () => {
+      await hub?.close();
       log?.flush();
       process.exit(0);
     });
   };
   const force = (): void => {
-    log?.flush();
-    process.exit(1); // the exit handler still removes the demo's files
+    // Cut what still runs now: the responses cut off are logged as aborted.
+    void server.close({ force: true }).then(() => {
+      log?.flush();
+      process.exit(1); // the exit handler still removes the demo's files
+    });
   };
 
   if (inWorker) {
@@ -198,6 +210,7 @@ async function supervise(command: ServeCommand, initial: CommandSettings): Promi
   if (settings.demo) await demoFilesDir();
   runPrimary({
     workers: settings.workers,
+    relayPubSub: primaryRelays(settings),
     shutdownTimeout: settings.shutdownTimeout,
     onListening: ({ address, port }) => printBanner(current, address, port, `, ${settings.workers} workers`),
     onFatal: say,

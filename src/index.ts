@@ -27,4 +27,6 @@ export {
   type WSMessage,
   type WSMsg,
   type CloseInfo,
+  type TopicRegistry,
 } from './ws/index.js';
+export * from './pubsub/index.js';

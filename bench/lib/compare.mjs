@@ -13,9 +13,10 @@
  *
  * @typedef {object} Scenario
  * @property {string} name
- * @property {(load: { port: number, durationS: number }) => Promise<{ value: number, loadCpu?: number | null, details?: object }>} measure
+ * @property {(load: { port: number, durationS: number, readyLine: string }) => Promise<{ value: number, loadCpu?: number | null, details?: object }>} measure
  *   runs the load generator; `value` is the figure, higher is better; `loadCpu`
- *   the share of its core the load generator used
+ *   the share of its core the load generator used; `readyLine` is the line the
+ *   server printed its port in
  * @property {(port: number) => Promise<void>} [verify] throws when the server answers wrongly
  * @property {Record<string, number>} [targets] competitor name -> minimum median ratio
  */
@@ -102,11 +103,11 @@ async function runOnce(server, scenario, durationS, warmupS) {
   const running = await startServer({ ...spec, name: server.name });
   try {
     await scenario.verify?.(running.port);
-    if (warmupS > 0) await scenario.measure({ port: running.port, durationS: warmupS });
+    if (warmupS > 0) await scenario.measure({ port: running.port, durationS: warmupS, readyLine: running.readyLine });
     const cpuBefore = running.cpuSeconds();
     const busyBefore = systemBusySeconds();
     const started = performance.now();
-    const { value, loadCpu = null, details } = await scenario.measure({ port: running.port, durationS });
+    const { value, loadCpu = null, details } = await scenario.measure({ port: running.port, durationS, readyLine: running.readyLine });
     const wallSeconds = (performance.now() - started) / 1000;
     const cpuAfter = running.cpuSeconds();
     const busyAfter = systemBusySeconds();

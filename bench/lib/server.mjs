@@ -16,11 +16,13 @@
  * @property {number} [port] fixed port to poll instead of reading stdout
  * @property {() => void} [cleanup] called once the server has stopped
  */
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { REPO_ROOT } from './paths.mjs';
 import { spawnChild, stopChild, tail } from './children.mjs';
 import { SERVER_CPU, pinned } from './pinning.mjs';
 import { treeCpuSeconds } from './procstat.mjs';
+
+export { freePort } from './free-port.mjs';
 
 /** How long a server may take to start listening, in milliseconds. */
 export const SERVER_READY_TIMEOUT_MS = 10_000;
@@ -31,8 +33,9 @@ const PORT_IN_LINE = /:(\d{1,5})\b/;
 
 /**
  * Starts `spec` pinned to the server CPU. Resolves with
- * `{ name, port, pid, exited, cpuSeconds(), stop() }` (`exited`: resolves
- * with `{ code, signal }` when the process ends); rejects (after killing the
+ * `{ name, port, readyLine, pid, exited, cpuSeconds(), stop() }` (readyLine:
+ * the line that gave the port, for servers that say more in it; `exited`:
+ * resolves with `{ code, signal }` when the process ends); rejects (after killing the
  * child) when it exits or stays silent past SERVER_READY_TIMEOUT_MS.
  */
 export async function startServer(spec) {
@@ -42,9 +45,10 @@ export async function startServer(spec) {
   });
   const stderr = tail(child.stderr);
   let port;
+  let readyLine = '';
   try {
-    port = await withTimeout(
-      spec.port === undefined ? portFromStdout(child) : portAccepting(child, spec.port),
+    [port, readyLine] = await withTimeout(
+      spec.port === undefined ? portFromStdout(child) : portAccepting(child, spec.port).then((p) => [p, '']),
       SERVER_READY_TIMEOUT_MS,
       `${spec.name} did not start listening within ${SERVER_READY_TIMEOUT_MS} ms`,
     );
@@ -57,6 +61,7 @@ export async function startServer(spec) {
   return {
     name: spec.name,
     port,
+    readyLine,
     pid: child.pid,
     exited: child.exited,
     cpuSeconds: () => treeCpuSeconds(child.pid),
@@ -65,18 +70,6 @@ export async function startServer(spec) {
       spec.cleanup?.();
     },
   };
-}
-
-/** A port that was free a moment ago, for servers that need one chosen for them. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function portFromStdout(child) {
@@ -92,7 +85,7 @@ function portFromStdout(child) {
         if (match) {
           child.stdout.off('data', onData);
           child.stdout.resume(); // keep draining so the child never blocks on a full pipe
-          resolve(Number(match[1]));
+          resolve([Number(match[1]), line]);
           return;
         }
       }

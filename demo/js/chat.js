@@ -63,6 +63,9 @@ function connect(path, statusEl, log, onMessage, onClose = () => {}) {
 }
 
 $('name').value = `guest${Math.floor(Math.random() * 1000)}`;
+// The room is a topic of the server's pub/sub hub: with --workers or
+// --pubsub, members on other processes are in it too. Joins and leaves
+// (`event`) carry the member's name.
 const name = () => $('name').value.trim() || 'guest';
 let unconfirmed = null; // the last message sent, until the room echoes it back
 const chat = connect(() => `/ws/chat?name=${encodeURIComponent(name())}`, $('chat-status'), $('chat-log'), (data) => {

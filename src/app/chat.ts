@@ -1,44 +1,43 @@
 /**
- * The demo chat room: every message a member sends is broadcast to every
- * member. Each member has a small bounded outbox drained by its own sender;
- * a member too slow to keep up (a full outbox) is disconnected with 1013
- * rather than allowed to grow the server's memory. The author of a message
- * is the exception: its own copy waits for room in its outbox, so the room
- * stops reading a member that talks faster than it listens (backpressure),
- * instead of dropping everyone else.
+ * The demo chat room, as a topic of a pub/sub hub: every member subscribes
+ * to the room's topic and what a member says is published there. With a
+ * hub on the IPC or Redis bus, members on any worker or machine talk to
+ * each other. Joining and leaving are announced with the member's name.
+ *
+ * Slow members and fast talkers follow the hub's policy: a member too slow
+ * to keep up is closed with 1013 rather than allowed to grow the server's
+ * memory, and a member's own copy of what it says waits for room, so one
+ * that talks faster than it listens is slowed down (backpressure) instead
+ * of dropping everyone else.
  *
  * Messages are JSON text: `{ name, text, time }` for what a member said,
  * `{ event: 'join' | 'leave', name, text, time }` for arrivals and departures.
- *
- * Within one process only: with --workers N, a room is per worker (see the
- * README on scaling out).
  */
-import { createQueue, type Queue } from '../sync/queue.js';
+import { createHub, type Hub } from '../pubsub/hub.js';
 import type { WSConn } from '../ws/websocket.js';
 
-/** Messages waiting for one member before it is dropped as too slow. */
-export const CHAT_OUTBOX = 64;
 /** Longest chat line accepted (characters). */
 export const CHAT_MAX_TEXT = 1000;
 /** Longest member name (characters). */
 export const CHAT_MAX_NAME = 32;
-
-type Member = { ws: WSConn; outbox: Queue<string> };
+/** The room's topic unless told otherwise. */
+export const CHAT_TOPIC = 'chat';
 
 /** A chat room made by createChatRoom(). */
 export type ChatRoom = {
   /** Runs one member's session under `name` (default "guest"); resolves when it leaves. */
   join(ws: WSConn, name?: string): Promise<void>;
-  /** Members in the room now. */
+  /** Members connected to this process. */
   readonly size: number;
+  readonly hub: Hub;
 };
 
 /** Options of createChatRoom(). */
 export type ChatOptions = {
-  /** Messages waiting for one member before it is dropped as too slow. Default 64. */
-  outbox?: number;
-  /** Called when a member is dropped for being too slow. */
-  onDropped?: (ws: WSConn) => void;
+  /** The hub the room is a topic of. Default: a hub of its own, for this process. */
+  hub?: Hub;
+  /** The room's topic. Default "chat". */
+  topic?: string;
 };
 
 const cleanName = (name: unknown): string | null => {
@@ -48,51 +47,34 @@ const cleanName = (name: unknown): string | null => {
 };
 
 /**
- * A chat room over WebSocket: every message a member sends goes to every
- * member, through a bounded outbox each; a member whose outbox overflows is
- * dropped (close 1013) rather than slowing the others.
+ * A chat room over WebSocket, as a topic of `options.hub` (or of a hub of
+ * its own): members on every process the hub's bus reaches talk together.
  *
  * @example
- * const room = createChatRoom();
- * app.get('/chat', websocket((ws) => room.join(ws)));
+ * const room = createChatRoom({ hub: createHub({ bus: redisBus({ url: 'redis://10.0.0.5' }) }) });
+ * app.get('/chat', websocket((ws, req) => room.join(ws, new URLSearchParams(req.query).get('name') ?? 'guest')));
  */
 export function createChatRoom(options: ChatOptions = {}): ChatRoom {
-  const members = new Set<Member>();
-  const outboxSize = options.outbox ?? CHAT_OUTBOX;
+  const hub = options.hub ?? createHub();
+  const topic = options.topic ?? CHAT_TOPIC;
+  let size = 0;
 
-  const broadcast = (payload: object, from?: Member): Promise<void> | undefined => {
-    const text = JSON.stringify(payload);
-    let own: Promise<void> | undefined;
-    for (const m of members) {
-      if (m === from) {
-        if (!m.outbox.tryPush(text)) own = m.outbox.push(text);
-      } else if (!m.outbox.tryPush(text)) {
-        members.delete(m);
-        m.outbox.close();
-        void m.ws.close(1013, 'too slow to keep up').catch(() => {});
-        options.onDropped?.(m.ws);
-      }
-    }
-    return own;
-  };
-
-  const deliver = async (m: Member): Promise<void> => {
-    for (let text = await m.outbox.pop(); text !== null; text = await m.outbox.pop()) {
-      await m.ws.send(text);
-    }
+  const announce = (event: 'join' | 'leave', name: string): void => {
+    const text = `${name} ${event === 'join' ? 'joined' : 'left'}`;
+    hub.publish(topic, JSON.stringify({ event, name, text, time: Date.now() }));
   };
 
   return {
+    hub,
     get size() {
-      return members.size;
+      return size;
     },
     async join(ws, requested) {
       let name = cleanName(requested) ?? 'guest';
-      const member: Member = { ws, outbox: createQueue<string>(outboxSize) };
-      members.add(member);
-      const sender = deliver(member).catch(() => {});
-      broadcast({ event: 'join', name, text: `${name} joined (${members.size} here)`, time: Date.now() });
+      size++;
       try {
+        await hub.subscribe(ws, topic); // in effect across processes before anyone hears of it
+        announce('join', name);
         for await (const msg of ws) {
           if (msg.type !== 'text') continue;
           let parsed: { name?: unknown; text?: unknown };
@@ -103,20 +85,14 @@ export function createChatRoom(options: ChatOptions = {}): ChatRoom {
           }
           if (typeof parsed.text !== 'string' || parsed.text.length === 0) continue;
           name = cleanName(parsed.name) ?? name; // a member may change its name as it goes
-          const own = broadcast({ name, text: parsed.text.slice(0, CHAT_MAX_TEXT), time: Date.now() }, member);
-          if (own === undefined) continue;
-          try {
-            await own;
-          } catch {
-            break; // dropped while waiting: its outbox was closed
-          }
+          const said = JSON.stringify({ name, text: parsed.text.slice(0, CHAT_MAX_TEXT), time: Date.now() });
+          const room = hub.publish(topic, said, { from: ws });
+          if (room !== undefined) await room;
         }
       } finally {
-        if (members.delete(member)) {
-          member.outbox.close();
-          broadcast({ event: 'leave', name, text: `${name} left (${members.size} here)`, time: Date.now() });
-        }
-        await sender;
+        size--;
+        hub.unsubscribe(ws, topic);
+        announce('leave', name);
       }
     },
   };

@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isPasswordHash } from '../kit/basic-auth.js';
 import type { Credential, SettingsInput } from './settings.js';
+import { pubsubUrlProblem } from './site-bus.js';
 
 /** The command line, understood. */
 export type CliCommand =
@@ -117,6 +118,16 @@ const FLAGS: Record<string, Flag> = {
     arg: '<n|auto>',
     help: 'worker processes sharing the port (default: 1)',
     apply: (v, o) => (o.workers = v === 'auto' ? availableParallelism() : int('workers', v, 1, 1024)),
+  }),
+  pubsub: flag<string>({
+    type: 'string',
+    arg: '<url>',
+    help: 'with --demo: carry the chat room across processes and machines\non Redis (redis://[user:pass@]host[:port][/db], rediss:// for TLS);\nwithout it, --workers share the room through the primary',
+    apply: (v, o) => {
+      const problem = pubsubUrlProblem(v);
+      if (problem !== null) throw new CliError(`--pubsub: ${problem}`);
+      o.pubsub = v;
+    },
   }),
   log: flag<string>({
     type: 'string',
@@ -233,6 +244,8 @@ function crossChecks(v: Record<string, FlagValue>, flags: SettingsInput): void {
   const key = v['tls-key'] as string | undefined;
   if ((cert === undefined) !== (key === undefined)) throw new CliError('--tls-cert and --tls-key go together');
   if (cert !== undefined && key !== undefined) flags.tls = { cert, key };
+  // The demo is only ever a flag; the config file's pubsub is checked against it in resolveSettings.
+  if (flags.pubsub !== undefined && !flags.demo) throw new CliError('--pubsub carries the demo chat room: use it with --demo');
   if (flags.cache?.cacheControl !== undefined && (flags.cache.maxAge !== undefined || flags.cache.immutable)) {
     throw new CliError('--cache-control gives the whole header: not with --cache-max-age or --immutable');
   }

@@ -1,6 +1,7 @@
 /**
  * Multi-core: a primary process runs N workers with `node:cluster`, all
- * sharing the listening socket.
+ * sharing the listening socket (and, with relayPubSub, relaying the pub/sub
+ * hub's IPC bus between them).
  *
  * - The primary announces the address once every worker listens: before
  *   that, connections would all go to the first ones.
@@ -15,6 +16,7 @@
  *   have, or once the deadline has passed. A second signal kills them now.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { startIpcRelay } from '../pubsub/ipc-relay.js';
 
 /** Message from the primary asking a worker to drain and exit. */
 export const SHUTDOWN_MESSAGE = 'weft:shutdown';
@@ -47,6 +49,8 @@ export type PrimaryOptions = {
   reload: () => Promise<boolean>;
   /** Reported restarts and failures. */
   log: (message: string) => void;
+  /** Relay the workers' IPC pub/sub bus (ipcBus) between them. Default false. */
+  relayPubSub?: boolean;
 };
 
 /** Runs the primary: forks and supervises the workers. Returns at once. */
@@ -138,6 +142,9 @@ export function runPrimary(options: PrimaryOptions): void {
     });
   });
 
+  // Bytes cross the IPC channel as bytes, not as JSON arrays of numbers.
+  cluster.setupPrimary({ serialization: 'advanced' });
+  if (options.relayPubSub) startIpcRelay({ log: options.log });
   for (let i = 0; i < options.workers; i++) fork();
 }
 

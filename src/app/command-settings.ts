@@ -19,7 +19,7 @@ export type CommandSettings = {
 };
 
 /** Settings a running server cannot change: a reload that changes them says they wait for a restart. */
-const RESTART_ONLY = ['port', 'host', 'workers', 'log', 'quiet', 'demo', 'shutdownTimeout'] as const;
+const RESTART_ONLY = ['port', 'host', 'workers', 'log', 'quiet', 'demo', 'shutdownTimeout', 'pubsub'] as const;
 
 const isFile = (path: string): boolean => {
   try {
@@ -32,7 +32,7 @@ const isFile = (path: string): boolean => {
 /**
  * Resolves the settings. `demoSite` is served by --demo without a
  * directory. Throws SiteConfigError for a broken config file and Error for
- * a root that is not a directory.
+ * a root that is not a directory or a file's pubsub without --demo.
  */
 export async function resolveSettings(command: ServeCommand, demoSite: string, cwd = process.cwd()): Promise<CommandSettings> {
   const dir = command.dir === null ? null : resolve(cwd, command.dir);
@@ -56,7 +56,10 @@ export async function resolveSettings(command: ServeCommand, demoSite: string, c
     throw new Error(`${root}: no such directory`);
   }
   if (!isDir) throw new Error(`${root} is not a directory`);
-  return { settings: mergeSettings(root, file, flags), configFile };
+  const settings = mergeSettings(root, file, flags);
+  // With --pubsub, parseCli has checked this already: here the pubsub is the file's.
+  if (settings.pubsub !== null && !settings.demo) throw new Error(`${configFile}: pubsub carries the demo chat room: use it with --demo`);
+  return { settings, configFile };
 }
 
 /** The restart-only settings that differ between two configs, by name. */

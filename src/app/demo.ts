@@ -1,11 +1,14 @@
 /**
  * The bundled demo routes: `/echo` streams any request body back in constant
  * memory, `/sheep` counts 0..99, one line a second, as a chunked stream,
- * `/ws/echo` echoes WebSocket messages and `/ws/chat?name=ann` is a chat room.
+ * `/ws/echo` echoes WebSocket messages, `/ws/chat?name=ann` is a chat room
+ * (a topic of the pub/sub hub) and `/status/pubsub` the hub's counters.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bodyFromGenerator } from '../http/body.js';
 import type { BodyReader, HTTPReq, HTTPRes } from '../http/types.js';
+import { createHub, type Hub } from '../pubsub/hub.js';
+import { pubsubStatus } from '../pubsub/status.js';
 import { websocket } from '../ws/accept.js';
 import type { WSConn } from '../ws/websocket.js';
 import { createChatRoom } from './chat.js';
@@ -20,6 +23,8 @@ export type DemoOptions = {
   sheepInterval?: number;
   /** Called when a /sheep generator finishes, normally or not (tests watch it). */
   onSheepDone?: (counted: number) => void;
+  /** The hub the chat room is a topic of (its bus reaches other processes). Default: one for this process. */
+  hub?: Hub;
 };
 
 /** Streams the request body back as the response body. */
@@ -51,7 +56,8 @@ async function echoMessages(ws: WSConn): Promise<void> {
 export function addDemoRoutes(app: Router, options: DemoOptions = {}): Router {
   const interval = options.sheepInterval ?? 1000;
   const done = options.onSheepDone ?? (() => {});
-  const chat = createChatRoom();
+  const hub = options.hub ?? createHub();
+  const chat = createChatRoom({ hub });
   return app
     .post('/echo', echo)
     .put('/echo', echo)
@@ -64,5 +70,6 @@ export function addDemoRoutes(app: Router, options: DemoOptions = {}): Router {
     .get('/ws/chat', websocket((ws, req) => chat.join(ws, new URLSearchParams(req.query).get('name') ?? undefined), {
       perMessageDeflate: {},
       maxMessageSize: CHAT_MAX_MESSAGE,
-    }));
+    }))
+    .get('/status/pubsub', pubsubStatus(hub));
 }

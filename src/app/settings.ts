@@ -65,6 +65,8 @@ export type Settings = {
   open: boolean;
   /** How long shutdown waits for requests in flight (ms). */
   shutdownTimeout: number;
+  /** redis:// URL of the demo chat room's pub/sub bus (across machines); null: IPC between workers, or none. */
+  pubsub: string | null;
 };
 
 /** What a flag or the config file may set. */
@@ -102,6 +104,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, 'root'> = {
   exposePid: false,
   open: false,
   shutdownTimeout: DEFAULT_SHUTDOWN_TIMEOUT,
+  pubsub: null,
 };
 
 /** Defaults, then the file's settings, then the flags'. */

@@ -23,6 +23,7 @@ import { isToken } from '../http/fields.js';
 import { isPasswordHash } from '../kit/basic-auth.js';
 import { JsonSyntaxError, parseJsonWithPositions, type JsonPath } from './json-source.js';
 import type { CacheRule, Credential, HeaderRule, RedirectRule, RewriteRule, SettingsInput } from './settings.js';
+import { pubsubUrlProblem } from './site-bus.js';
 import { checkDestination, compilePattern, PatternError, type UrlPattern } from './url-pattern.js';
 
 /** Largest config file read (bytes): a site's config is a few KiB. */
@@ -287,6 +288,13 @@ const READERS: Record<string, KeyReader> = {
   shutdownTimeout: (v, path, check, _b, out) => {
     const n = wholeNumber(v, path, check, 0, 3600);
     if (n !== undefined) out.shutdownTimeout = n * 1000;
+  },
+  pubsub: (v, path, check, _b, out) => {
+    const url = text(v, path, check, 'a redis:// or rediss:// URL');
+    if (url === undefined) return;
+    const problem = pubsubUrlProblem(url);
+    if (problem !== null) check.error(path, `pubsub: ${problem}`);
+    else out.pubsub = url;
   },
   tls: (v, path, check, base, out) => {
     const o = fields(v, path, check, ['cert', 'key']);

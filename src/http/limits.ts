@@ -60,6 +60,14 @@ export type HTTPTimeouts = {
   sendTimeout: number;
   /** Graceful shutdown: in-flight requests get this long before being cut (ms). */
   shutdownTimeout: number;
+  /**
+   * At shutdown, a connection that became idle less than this long ago (ms)
+   * is not closed at once: a busy client sends its next request as soon as
+   * it has a response, so one is probably on the wire. It is answered (with
+   * `Connection: close`) if it arrives within this time. Connections idle
+   * for longer are closed at once.
+   */
+  shutdownIdleGrace: number;
 };
 
 export const DEFAULT_TIMEOUTS: Readonly<HTTPTimeouts> = {
@@ -71,6 +79,7 @@ export const DEFAULT_TIMEOUTS: Readonly<HTTPTimeouts> = {
   minBodyRateGrace: 5_000,
   sendTimeout: 60_000,
   shutdownTimeout: 10_000,
+  shutdownIdleGrace: 250,
 };
 
 /** Simultaneous connections; more wait to be accepted (or are refused). */

@@ -29,14 +29,7 @@ import type { Handler, HTTPReq } from './types.js';
 
 /** After a forced close at shutdown, how long to wait for connection loops to unwind (ms). */
 const FORCE_CLOSE_GRACE = 1000;
-/**
- * At shutdown, a connection that became idle less than this long ago (ms) is
- * not closed at once: a busy client sends its next request as soon as it has
- * a response, so one is probably on the wire. It is answered (with
- * `Connection: close`) if it arrives within this time; then the connection
- * closes. Connections idle for longer are closed at once.
- */
-export const SHUTDOWN_IDLE_GRACE = 250;
+
 
 export type ServerOptions = Partial<HTTPLimits> &
   Partial<HTTPTimeouts> & {
@@ -82,6 +75,9 @@ export class Server {
   private slotFree: (() => void) | null = null;
   private drainWaiters: (() => void)[] = [];
   private closing: Promise<void> | null = null;
+  /** close({ force: true }): the shutdown's wait ends at once (forceNow, once it waits). */
+  private forced = false;
+  private forceNow: (() => void) | null = null;
 
   constructor(handler: Handler, options: ServerOptions = {}) {
     const limits: HTTPLimits = { ...DEFAULT_LIMITS };
@@ -246,11 +242,26 @@ export class Server {
    * Graceful shutdown: stops accepting, closes idle connections, lets
    * in-flight requests finish (their responses say `Connection: close`),
    * signals upgraded connections (WebSocket closes with 1001), and after
-   * `timeout` ms closes whatever is left.
+   * `timeout` ms closes whatever is left. `force: true` (a second Ctrl-C)
+   * closes what is left now, in a shutdown already under way or not.
    */
-  close(options: { timeout?: number } = {}): Promise<void> {
+  close(options: { timeout?: number; force?: boolean } = {}): Promise<void> {
     if (this.closing === null) this.closing = this.shutdown(options.timeout ?? this.ctx.timeouts.shutdownTimeout);
+    if (options.force === true) {
+      this.forced = true;
+      this.forceNow?.();
+    }
     return this.closing;
+  }
+
+  /**
+   * Connections with a request in progress (or handed to an upgrade
+   * handler): what a graceful shutdown waits for.
+   */
+  get busy(): number {
+    let n = 0;
+    for (const s of this.states) if (!s.idle || s.upgraded) n++;
+    return n;
   }
 
   private async shutdown(timeout: number): Promise<void> {
@@ -259,7 +270,8 @@ export class Server {
     await this.listener?.close();
     if (this.slotFree !== null) this.slotFree();
     let idleTimer: NodeJS.Timeout | undefined;
-    const recent = Date.now() - SHUTDOWN_IDLE_GRACE;
+    const grace = this.ctx.timeouts.shutdownIdleGrace;
+    const recent = Date.now() - grace;
     let waitForRecent = false;
     for (const s of this.states) {
       if (!s.idle || s.upgraded) continue;
@@ -269,13 +281,18 @@ export class Server {
     if (waitForRecent) {
       idleTimer = setTimeout(() => {
         for (const s of this.states) if (s.idle && !s.upgraded) s.conn.close();
-      }, SHUTDOWN_IDLE_GRACE);
+      }, grace);
     }
     if (this.states.size > 0) {
       const drained = this.drained();
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout)));
+      // The deadline, or close({ force: true }) before it.
+      const deadline = new Promise<void>((resolve) => {
+        this.forceNow = resolve;
+        timer = setTimeout(resolve, this.forced ? 0 : timeout);
+      });
       await Promise.race([drained, deadline]);
+      this.forceNow = null;
       clearTimeout(timer);
       if (this.states.size > 0) {
         for (const s of this.states) s.conn.close();

@@ -7,7 +7,8 @@ export type NetErrorCode =
   | 'WEFT_CONN_CLOSED'
   | 'WEFT_CONCURRENT_READ'
   | 'WEFT_LISTENER_CLOSED'
-  | 'WEFT_MESSAGE_TOO_LONG';
+  | 'WEFT_MESSAGE_TOO_LONG'
+  | 'WEFT_DIAL_TIMEOUT';
 
 export class NetError extends Error {
   readonly code: NetErrorCode;

@@ -10,6 +10,7 @@ export {
   type Agreement,
   type CloseInfo,
   type WSOptions,
+  type TopicRegistry,
 } from './websocket.js';
 export type { WSSource } from './sender.js';
 export type { WSMessage, WSMsg } from './messages.js';

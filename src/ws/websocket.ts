@@ -88,6 +88,19 @@ export type WSOptions = {
   zlibLimiter?: Semaphore;
   /** Aborting it closes the connection with 1001 (going away): for server shutdown. */
   signal?: AbortSignal;
+  /** Where `subscribe()` and `unsubscribe()` go: a pub/sub hub (`createHub()`). Default none. */
+  topics?: TopicRegistry;
+};
+
+/**
+ * The hook behind `ws.subscribe()`/`ws.unsubscribe()`, filled in by a
+ * pub/sub hub (src/pubsub), so that this layer knows nothing of topics or
+ * delivery. The registry owns the subscriptions it is given and ends them
+ * all when the connection closes.
+ */
+export type TopicRegistry = {
+  subscribe(ws: WSConn, topic: string): Promise<void>;
+  unsubscribe(ws: WSConn, topic: string): void;
 };
 
 /** What was agreed in the handshake (see handshake.ts). */
@@ -145,6 +158,7 @@ export class WSConn implements AsyncIterable<WSMessage> {
   private readonly inflater: MessageInflater | null = null;
   private readonly closeTimeout: number;
   private readonly signals: AbortSignal[];
+  private readonly topics: TopicRegistry | null;
 
   /** No new sends: close() was called or our close frame went out. */
   private closing = false;
@@ -175,6 +189,7 @@ export class WSConn implements AsyncIterable<WSMessage> {
       this.resolveClosed = resolve;
     });
     this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this.topics = options.topics ?? null;
     this.writer = new FrameWriter(conn, options.writeBufferSize ?? DEFAULT_WRITE_BUFFER_SIZE);
     const pmd = agreement.deflate;
     const dopts = agreement.deflateOptions ?? {};
@@ -284,6 +299,29 @@ export class WSConn implements AsyncIterable<WSMessage> {
       this.pings.push({ payload, resolve, reject });
       this.sender.control(OP_PING, payload).then(undefined, noop);
     });
+  }
+
+  // ---- topics ----
+
+  /**
+   * Subscribes this connection to `topic` on the hub given as
+   * `options.topics`: what is published there is sent here, until
+   * `unsubscribe(topic)` or the connection closes. Resolves once the
+   * subscription is in effect across processes (see the hub's bus); rejects
+   * for a topic the hub refuses.
+   */
+  subscribe(topic: string): Promise<void> {
+    return this.registry().subscribe(this, topic);
+  }
+
+  /** Ends this connection's subscription to `topic` (nothing if there was none). */
+  unsubscribe(topic: string): void {
+    this.registry().unsubscribe(this, topic);
+  }
+
+  private registry(): TopicRegistry {
+    if (this.topics === null) throw new TypeError('ws.subscribe() needs a hub: websocket(app, { topics: createHub() })');
+    return this.topics;
   }
 
   // ---- closing ----

@@ -6,9 +6,11 @@ import WebSocket from 'ws';
 import { createChatRoom } from '../../src/app/chat.js';
 import { addDemoRoutes } from '../../src/app/demo.js';
 import { router } from '../../src/app/router.js';
+import { createHub } from '../../src/pubsub/hub.js';
 import { websocket } from '../../src/ws/accept.js';
 import type { WSConn } from '../../src/ws/websocket.js';
 import { startServer } from '../http/support.js';
+import { openClient, type Client } from '../ws/client.js';
 
 async function open(url: string, options?: WebSocket.ClientOptions): Promise<WebSocket> {
   const ws = new WebSocket(url, options);
@@ -16,9 +18,11 @@ async function open(url: string, options?: WebSocket.ClientOptions): Promise<Web
   return ws;
 }
 
+type ChatMessage = { event?: 'join' | 'leave'; name?: string; text: string };
+
 /** Collects parsed chat messages until `until` returns true. */
-function messages(ws: WebSocket, until: (all: { name?: string; text: string }[]) => boolean): Promise<{ name?: string; text: string }[]> {
-  const all: { name?: string; text: string }[] = [];
+function messages(ws: WebSocket, until: (all: ChatMessage[]) => boolean): Promise<ChatMessage[]> {
+  const all: ChatMessage[] = [];
   return new Promise((resolve) => {
     const on = (data: WebSocket.RawData) => {
       all.push(JSON.parse(String(data)));
@@ -75,10 +79,40 @@ test('/ws/chat broadcasts to every member', async () => {
   }
 });
 
+test('joining and leaving are announced with the name given in ?name=; a member may rename itself', async () => {
+  const s = await startServer(addDemoRoutes(router()));
+  try {
+    const path = '/ws/chat';
+    const next = async (c: Client): Promise<string[]> => {
+      const m = JSON.parse(String((await c.next()).data)) as ChatMessage;
+      return [m.event ?? 'said', m.name ?? '', m.text];
+    };
+    const ann = await openClient(s.port, { path: `${path}?name=ann` });
+    assert.deepEqual(await next(ann), ['join', 'ann', 'ann joined']);
+    const bob = await openClient(s.port, { path: `${path}?name=${encodeURIComponent('  bob the builder  ')}` });
+    assert.deepEqual(await next(bob), ['join', 'bob the builder', 'bob the builder joined']);
+    bob.ws.send(JSON.stringify({ text: 'hello' }));
+    bob.ws.send(JSON.stringify({ name: 'robert', text: 'call me robert' }));
+    await bob.close();
+    assert.deepEqual(
+      [await next(ann), await next(ann), await next(ann), await next(ann)],
+      [
+        ['join', 'bob the builder', 'bob the builder joined'],
+        ['said', 'bob the builder', 'hello'],
+        ['said', 'robert', 'call me robert'],
+        ['leave', 'robert', 'robert left'],
+      ],
+    );
+    await ann.close();
+  } finally {
+    await s.close();
+  }
+});
+
 test('a chat member that stops reading is dropped; the others carry on', { timeout: 60_000 }, async () => {
   let dropped!: (ws: WSConn) => void;
   const wasDropped = new Promise<WSConn>((r) => (dropped = r));
-  const room = createChatRoom({ outbox: 8, onDropped: (ws) => dropped(ws) });
+  const room = createChatRoom({ hub: createHub({ outboxBytes: 8 * 1024, onSlow: (ws) => dropped(ws) }) });
   const s = await startServer(router().get('/chat', websocket((ws) => room.join(ws))));
   try {
     const url = `ws://127.0.0.1:${s.port}/chat`;

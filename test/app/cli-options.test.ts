@@ -29,6 +29,15 @@ test('--auth: passwords and hashes, several users, never echoed in errors', () =
   assert.throws(() => parseCli(['--auth', 'secretonly']), (e: unknown) => e instanceof CliError && !e.message.includes('secretonly'));
 });
 
+test('--pubsub: a Redis URL, with --demo', () => {
+  assert.equal(serve(['--demo', '--pubsub', 'redis://10.0.0.5:6379']).flags.pubsub, 'redis://10.0.0.5:6379');
+  assert.throws(() => parseCli(['--pubsub', 'redis://h']), (e: unknown) => e instanceof CliError && /use it with --demo/.test(e.message));
+  assert.throws(
+    () => parseCli(['--demo', '--pubsub', 'redis://u:hunter2@h/x']),
+    (e: unknown) => e instanceof CliError && /^--pubsub: the path must be a database number/.test(e.message) && !e.message.includes('hunter2'),
+  );
+});
+
 test('mistakes: one message each', () => {
   for (const [argv, message] of [
     [['--tls-cert', 'x'], /go together/],

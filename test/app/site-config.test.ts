@@ -134,6 +134,7 @@ describe('validation', () => {
         tls: { cert: 'c.pem', key: 'k.pem' },
         workers: 2,
         log: 'json',
+        pubsub: 'rediss://app:secret@redis.internal:6380/1',
       }),
       '/srv/site/weft.json',
     );
@@ -145,6 +146,7 @@ describe('validation', () => {
     assert.equal(s.redirects![0]!.status, 301);
     assert.equal(s.headers![0]!.headers['X-Frame-Options'], 'DENY');
     assert.equal(s.workers, 2);
+    assert.equal(s.pubsub, 'rediss://app:secret@redis.internal:6380/1');
   });
 
   test('every mistake, each at its line and column', () => {
@@ -174,6 +176,14 @@ describe('validation', () => {
       'weft.json:10:44: errorPages.404 must be a path starting with "/"',
       'weft.json:11:31: the password of "ann" must be a hash from `weft hash-password`, not a password',
     ]);
+  });
+
+  test('pubsub: a redis:// or rediss:// URL, its password never in the message', () => {
+    assert.deepEqual(errorsOf('{\n  "pubsub": 6379\n}'), ['weft.json:2:13: pubsub must be a redis:// or rediss:// URL, not 6379']);
+    const [http] = errorsOf('{ "pubsub": "http://u:hunter2@h/x" }');
+    assert.match(http!, /^weft\.json:1:13: pubsub: the scheme must be redis: or rediss:, not http:/);
+    assert.doesNotMatch(http!, /hunter2/);
+    assert.match(errorsOf('{ "pubsub": "redis://h/db" }')[0]!, /^weft\.json:1:13: pubsub: the path must be a database number/);
   });
 
   test('the wrong shape at the top, a syntax error', () => {

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { networkUrls } from '../../src/app/addresses.js';
 import { verifyPassword } from '../../src/kit/basic-auth.js';
 import { connect, hasCommands, makeSelfSignedCert } from '../support.js';
+import { openClient, type Client } from '../ws/client.js';
 import { runWeft, startWeft, stopAll } from './support.js';
 
 const run = promisify(execFile);
@@ -34,7 +35,7 @@ test('--help prints the usage and every flag, and exits 0', async () => {
   assert.equal(r.code, 0);
   assert.match(r.stdout, /^Usage: weft \[dir\] \[options\]\n {7}weft hash-password/);
   for (const flag of ['--port', '--host', '--open', '--config', '--demo', '--cors', '--spa', '--no-listing', '--no-clean-urls', '--auth', '--no-compression',
-    '--cache-control', '--cache-max-age', '--immutable', '--tls-cert', '--tls-key', '--workers', '--log', '--quiet', '--shutdown-timeout']) {
+    '--cache-control', '--cache-max-age', '--immutable', '--tls-cert', '--tls-key', '--workers', '--log', '--quiet', '--shutdown-timeout', '--pubsub']) {
     assert.ok(r.stdout.includes(flag), flag);
   }
   const v = await runWeft(['--version']);
@@ -42,14 +43,16 @@ test('--help prints the usage and every flag, and exits 0', async () => {
 });
 
 test('a bad flag or value: one clear line, exit 2, no stack trace', async () => {
-  for (const args of [['--bogus'], ['--port', 'abc'], ['--log', 'xml'], ['--workers', '0'], ['--tls-cert', 'x'], ['--auth', 'nocolon']]) {
+  for (const args of [['--bogus'], ['--port', 'abc'], ['--log', 'xml'], ['--workers', '0'], ['--tls-cert', 'x'], ['--auth', 'nocolon'],
+    ['--pubsub', 'redis://h'], ['--demo', '--pubsub', 'http://h'], ['--demo', '--pubsub', 'redis://u:hunter2@h/x']]) {
     const r = await runWeft(args);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, /^weft: .+\nTry 'weft --help'\.\n$/);
+    assert.doesNotMatch(r.stderr, /hunter2/, 'no password in messages');
   }
 });
 
-test('a missing directory, a bad certificate, a broken config: one message, exit 1', async () => {
+test('a missing directory, a bad certificate, a broken config, a config\'s pubsub without --demo: one message, exit 1', async () => {
   const missing = await runWeft([join(dir, 'nope'), '--port', '0']);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^weft: .*nope: no such directory\n$/);
@@ -60,6 +63,10 @@ test('a missing directory, a bad certificate, a broken config: one message, exit
   const config = await runWeft([dir, '--port', '0', '--config', join(dir, 'broken.json')]);
   assert.equal(config.code, 1);
   assert.equal(config.stderr, `weft: ${join(dir, 'broken.json')}:2:16: cleanUrls must be true, false or "redirect", not "yes"\n`);
+  writeFileSync(join(dir, 'pubsub.json'), '{ "pubsub": "redis://127.0.0.1:1" }');
+  const pubsub = await runWeft([dir, '--port', '0', '--config', join(dir, 'pubsub.json')]);
+  assert.equal(pubsub.code, 1);
+  assert.equal(pubsub.stderr, `weft: ${join(dir, 'pubsub.json')}: pubsub carries the demo chat room: use it with --demo\n`);
 });
 
 test('weft with no directory serves the current one; 0.0.0.0 prints the LAN addresses; --open opens it', { skip: !hasCommands('curl') && 'curl missing' }, async () => {
@@ -83,7 +90,13 @@ test('weft with no directory serves the current one; 0.0.0.0 prints the LAN addr
   await w.stop();
 });
 
-test('--demo: the demo site with its routes, favicon, generated files; removed at shutdown', async () => {
+/** The next chat message `c` hears, as [event or "said", name]. */
+const heard = async (c: Client): Promise<[string, string]> => {
+  const m = JSON.parse(String((await c.next()).data)) as { event?: string; name: string };
+  return [m.event ?? 'said', m.name];
+};
+
+test('--demo: the demo site with its routes, favicon, generated files; one chat room across a SIGHUP; files removed at shutdown', { timeout: 30_000 }, async () => {
   const { w, generated } = await startDemo(['--log', 'off']);
   const index = await fetch(`${w.base}/`);
   assert.match(await index.text(), /<title>weft demo<\/title>/);
@@ -98,6 +111,19 @@ test('--demo: the demo site with its routes, favicon, generated files; removed a
   assert.equal(range.status, 206);
   assert.equal((await range.arrayBuffer()).byteLength, 100);
   assert.equal(generated().length, 1);
+
+  // A reload rebuilds the routes, not the room: a member from before hears one who joins after.
+  const ann = await openClient(w.port, { path: '/ws/chat?name=ann' });
+  assert.deepEqual(await heard(ann), ['join', 'ann']);
+  w.child.kill('SIGHUP');
+  await w.err.waitFor(/^weft: reloaded the settings$/m);
+  const bob = await openClient(w.port, { path: '/ws/chat?name=bob' });
+  assert.deepEqual(await heard(bob), ['join', 'bob']);
+  assert.deepEqual(await heard(ann), ['join', 'bob']);
+  await bob.close();
+  assert.deepEqual(await heard(ann), ['leave', 'bob']);
+  await ann.close();
+
   w.child.kill('SIGTERM');
   assert.deepEqual(await w.exited, [0, null]);
   assert.deepEqual(generated(), [], 'the generated files are gone');
