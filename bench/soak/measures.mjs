@@ -70,10 +70,10 @@ export function soakMeasures(size) {
     throw new Error(`server ${pid} wrote no stats within 10 s of SIGUSR2`);
   }
 
-  /** Peak RSS of a process so far (bytes), from /proc/<pid>/status. */
-  function peakRssOf(pid) {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    if (m === null) throw new Error(`no VmHWM for ${pid}`);
+  /** VmHWM (peak RSS so far) or VmRSS of a process (bytes), from /proc/<pid>/status. */
+  function residentOf(pid, field) {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (m === null) throw new Error(`no ${field} for ${pid}`);
     return Number(m[1]) * KIB;
   }
 
@@ -93,8 +93,9 @@ export function soakMeasures(size) {
   async function echoPeak(name, spec, framing) {
     const server = await start(name, spec);
     try {
+      const startRss = residentOf(server.pid, 'VmRSS');
       const result = await runClient('soak-echo.mjs', ['--port', server.port, '--size', size.echoBytes, '--framing', framing], 120);
-      return { value: peakRssOf(server.pid), seconds: result.seconds };
+      return { value: residentOf(server.pid, 'VmHWM'), startRss, seconds: result.seconds };
     } finally {
       await server.stop();
     }

@@ -140,7 +140,7 @@ function formatMs(ms) {
 export function describeResult(key, result) {
   switch (key) {
     case 'echo':
-      return `peak RSS ${(result.value / MB).toFixed(1)} MB, ${result.seconds.toFixed(1)} s`;
+      return `peak RSS ${(result.value / MB).toFixed(1)} MB (${(result.startRss / MB).toFixed(1)} MB at the start), ${result.seconds.toFixed(1)} s`;
     case 'idle':
       return `${(result.value / KIB).toFixed(2)} KiB per connection (RSS ${(result.before.rss / MB).toFixed(1)} → ${(result.after.rss / MB).toFixed(1)} MB)`;
     case 'flood':
