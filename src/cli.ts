@@ -24,6 +24,7 @@ import { loadTls, type TlsMaterial } from './app/tls-files.js';
 import { createServer, type Server } from './http/server.js';
 import type { Handler } from './http/types.js';
 import { createHub, type Hub } from './pubsub/hub.js';
+import { createSemaphore, withPermit } from './sync/semaphore.js';
 
 const DEMO_SITE = fileURLToPath(new URL('../demo/', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
@@ -93,12 +94,6 @@ function printBanner(s: CommandSettings, host: string, port: number, extra = '')
   if (settings.open) openBrowser(localUrl(scheme, host, port), say);
 }
 
-/** `fn` run one call at a time: a SIGHUP during a reload waits for it (reloads are rare, the chain short). */
-function oneAtATime(fn: () => Promise<unknown>): () => void {
-  let last: Promise<unknown> = Promise.resolve();
-  return () => void (last = last.then(fn));
-}
-
 const waitingMessage = (connections: number, timeoutMs: number): string =>
   `shutting down: waiting for ${connections} connection${connections === 1 ? '' : 's'} (${Math.round(timeoutMs / 1000)} s; Ctrl-C again to force)`;
 
@@ -157,7 +152,9 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
   }
   if (!inWorker) printBanner(current, server.host, server.port);
 
-  const reload = oneAtATime(async (): Promise<void> => {
+  // One reload at a time, in order: a SIGHUP during a reload waits for it.
+  const reloads = createSemaphore(1);
+  const reload = (): void => void withPermit(reloads, async (): Promise<void> => {
     const next = await reloadSettings(command, current, !inWorker);
     if (next === null) return;
     try {

@@ -17,6 +17,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { startIpcRelay } from '../pubsub/ipc-relay.js';
+import { createSemaphore, withPermit } from '../sync/semaphore.js';
 
 /** Message from the primary asking a worker to drain and exit. */
 export const SHUTDOWN_MESSAGE = 'weft:shutdown';
@@ -134,9 +135,9 @@ export function runPrimary(options: PrimaryOptions): void {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   // One reload at a time: workers hear of each in the order they were checked.
-  let reloading: Promise<void> = Promise.resolve();
+  const reloads = createSemaphore(1);
   process.on('SIGHUP', () => {
-    reloading = reloading.then(async () => {
+    void withPermit(reloads, async () => {
       if (!(await options.reload()) || stopping) return;
       for (const w of started.keys()) if (w.isConnected()) w.send(RELOAD_MESSAGE);
     });

@@ -33,6 +33,7 @@ import { isToken } from '../http/fields.js';
 import { STANDARD_METHODS } from '../http/methods.js';
 import type { BodyReader, Handler, HTTPReq, HTTPRes } from '../http/types.js';
 
+/** Route parameters by name, decoded (see the module comment). */
 export type Params = Record<string, string>;
 
 /** The parameter a pattern segment declares: `:id` → "id", `*` → "*" and "*raw". */
@@ -47,8 +48,15 @@ type ParamNames<P extends string> = P extends `${infer Head}/${infer Tail}` ? Se
  */
 export type PathParams<P extends string> = string extends P ? Params : { [K in ParamNames<P>]: string };
 
+/**
+ * A route's handler: a Handler with the route's parameters.
+ *
+ * @example
+ * const show: RouteHandler<{ id: string }> = (req, body, params) => json(find(params.id));
+ */
 export type RouteHandler<P = Params> = (req: HTTPReq, body: BodyReader, params: P) => Promise<HTTPRes> | HTTPRes;
 
+/** Options of router(). */
 export type RouterOptions = {
   /** Answers paths no route matches. Default: 404 (501 for an unrecognized method). */
   fallback?: Handler;
@@ -71,6 +79,7 @@ type Route = {
 
 type Register = <P extends string>(pattern: P, handler: RouteHandler<PathParams<P>>) => Router;
 
+/** A router made by router(): a Handler, with methods that add routes and return it. */
 export type Router = Handler & {
   /** Adds a route for `method` (a case-sensitive token such as "PROPFIND"). */
   add<P extends string>(method: string, pattern: P, handler: RouteHandler<PathParams<P>>): Router;

@@ -83,16 +83,20 @@ export function parseSiteConfig(text: string, file: string): SettingsInput {
     throw new SiteConfigError(`${file}:${err.position.line}:${err.position.column}: ${err.message}`);
   }
   const errors: string[] = [];
+  let unreported = 0;
   const check: Check = {
     error(path, message, key) {
+      // A position costs a scan of the text: past the mistakes shown, only
+      // count them (a SIGHUP reload runs on the thread that serves).
+      if (errors.length === MAX_REPORTED) return void unreported++;
       const at = parsed.positionOf(path, key);
       errors.push(`${file}:${at.line}:${at.column}: ${message}`);
     },
   };
   const settings = readSettings(parsed.value, check, dirname(resolve(file)));
   if (errors.length > 0) {
-    const more = errors.length > MAX_REPORTED ? [`... and ${errors.length - MAX_REPORTED} more`] : [];
-    throw new SiteConfigError([...errors.slice(0, MAX_REPORTED), ...more].join('\n'));
+    const more = unreported > 0 ? [`... and ${unreported} more`] : [];
+    throw new SiteConfigError([...errors, ...more].join('\n'));
   }
   return settings;
 }

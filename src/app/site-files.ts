@@ -6,9 +6,9 @@
  * "redirect" mode, `/about.html` and `/dir/index.html` are first sent to
  * their clean form. Each fallback costs a lookup only when the path is a miss.
  */
-import { bodyFromBuffer } from '../http/body.js';
 import { errorStatus } from '../http/errors.js';
 import type { BodyReader, Handler, HTTPReq, HTTPRes } from '../http/types.js';
+import { redirect } from '../kit/redirect.js';
 import { encodePath, hasExtension } from '../static/request-path.js';
 import type { CleanUrls, RewriteRule } from './settings.js';
 import { pathSegments } from './site-rules.js';
@@ -58,7 +58,7 @@ export function siteFiles(files: Handler, options: SiteFilesOptions): Handler {
       const clean = cleanForm(segments, index);
       if (clean !== null) {
         const location = clean + (req.query === '' ? '' : `?${req.query}`);
-        return { code: 301, headers: { Location: location }, body: bodyFromBuffer('') };
+        return redirect(location, 301);
       }
     }
     try {

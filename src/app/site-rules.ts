@@ -3,10 +3,10 @@
  * path, Cache-Control per path, redirects. Rules match a request path's
  * decoded, normalised segments (url-pattern.ts), parsed once per request.
  */
-import { bodyFromBuffer } from '../http/body.js';
 import { noteErrorHeaders } from '../http/errors.js';
 import { setHeader } from '../http/headers.js';
 import type { Handler, HTTPReq, HTTPRes } from '../http/types.js';
+import { redirect } from '../kit/redirect.js';
 import { parseRequestPath } from '../static/request-path.js';
 import type { CacheRule, HeaderRule, RedirectRule } from './settings.js';
 import { fillDestination } from './url-pattern.js';
@@ -77,7 +77,11 @@ export function withCacheRules(handler: Handler, rules: readonly CacheRule[]): H
   };
 }
 
-/** The first redirect rule matching the path answers, with its status and the filled-in destination (the query kept). */
+/**
+ * The first redirect rule matching the path answers, with its status and the
+ * filled-in destination (the query kept), percent-encoded where the config
+ * file wrote characters a Location cannot carry ("/café").
+ */
 export function withRedirects(handler: Handler, rules: readonly RedirectRule[]): Handler {
   return (req, body) => {
     const segments = pathSegments(req);
@@ -85,8 +89,7 @@ export function withRedirects(handler: Handler, rules: readonly RedirectRule[]):
       for (const rule of rules) {
         const params = rule.pattern.match(segments);
         if (params === null) continue;
-        const location = fillDestination(rule.destination, params, req.query);
-        return { code: rule.status, headers: { Location: location, 'Content-Type': 'text/plain; charset=utf-8' }, body: bodyFromBuffer(`${location}\n`) };
+        return redirect(fillDestination(rule.destination, params, req.query), rule.status);
       }
     }
     return handler(req, body);

@@ -10,6 +10,7 @@ import type { Handler, HTTPReq } from '../http/types.js';
 import { answerWithHeaders } from '../kit/add-headers.js';
 import { basicAuth, hashPassword } from '../kit/basic-auth.js';
 import { cors } from '../kit/cors.js';
+import { redirect } from '../kit/redirect.js';
 import { serveStatic } from '../static/serve-static.js';
 import { addDemoRoutes, type DemoOptions } from './demo.js';
 import { withErrorPages } from './error-pages.js';
@@ -64,7 +65,7 @@ export function buildSite(options: SiteOptions): Handler {
     if (options.demoFiles !== undefined) {
       const generated = serveStatic(options.demoFiles, { prefix: '/files', listing: true });
       app.get('/files/*', (req, body) => generated(req, body));
-      app.get('/files', () => ({ code: 301, headers: { location: '/files/' } }));
+      app.get('/files', () => redirect('/files/', 301));
     }
     handler = app;
   }

@@ -35,7 +35,9 @@ const DIGITS = /^\d+$/;
 const HOST = /^(?:(\[[^\]]*\])|[\w\-.~!$&'()*+,;=%]*)(?::\d*)?$/;
 /** IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ) */
 const IPV_FUTURE = /^[vV][0-9A-Fa-f]+\.[\w\-.~!$&'()*+,;=:]+$/;
-const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+\-.]*):\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?$/;
+// The path group must start with "/": two adjacent groups that could each
+// take the same characters would backtrack quadratically on a hostile target.
+const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+\-.]*):\/\/([^/?#]*)(\/[^?#]*)?(?:\?([^#]*))?$/;
 const AUTHORITY = /^(?:(\[[^\]]*\])|[\w\-.~!$&'()*+,;=%]+):\d+$/;
 
 /** The last Host value found valid: most requests repeat it, and a string compare beats the regex. */

@@ -30,6 +30,16 @@ import type { Handler, HTTPReq } from './types.js';
 /** After a forced close at shutdown, how long to wait for connection loops to unwind (ms). */
 const FORCE_CLOSE_GRACE = 1000;
 
+/**
+ * Under pressure (every slot taken, connections waiting for one), a
+ * connection makes room for a waiting one if it makes the least use of its
+ * slot: waiting on its client for at least this long (ms) — idle since, a
+ * head arriving since, or a body that sent nothing since. A
+ * client that reconnects as fast as it is cut can then never hold every slot:
+ * a request that arrives whole is served within a moment.
+ */
+export const EVICT_AFTER = 1000;
+
 
 export type ServerOptions = Partial<HTTPLimits> &
   Partial<HTTPTimeouts> & {
@@ -69,6 +79,8 @@ export class Server {
   private readonly overload: 'queue' | 'refuse';
   private readonly readHighWaterMark: number | undefined;
   private readonly states = new Set<ConnectionState>();
+  /** Connections closed to make room, until their loops have unwound. */
+  private readonly evicted = new Set<ConnectionState>();
   private readonly abort = new AbortController();
   private listener: Listener | null = null;
   private sweeper: NodeJS.Timeout | null = null;
@@ -164,6 +176,7 @@ export class Server {
   private async acceptLoop(listener: Listener): Promise<void> {
     for (;;) {
       while (this.states.size >= this.maxConnections && this.overload === 'queue') {
+        this.makeRoom();
         await new Promise<void>((resolve) => (this.slotFree = resolve));
       }
       let conn: Conn;
@@ -187,6 +200,7 @@ export class Server {
       .catch((err) => this.ctx.onError(err, null))
       .finally(() => {
         this.states.delete(state);
+        this.evicted.delete(state);
         if (this.slotFree !== null) {
           const wake = this.slotFree;
           this.slotFree = null;
@@ -194,6 +208,37 @@ export class Server {
         }
         if (this.states.size === 0) for (const wake of this.drainWaiters.splice(0)) wake();
       });
+  }
+
+  /**
+   * Closes as many connections as wait for a slot (less those already
+   * closing), choosing those that use theirs least (EVICT_AFTER): idle ones
+   * first, the longest idle first; then those waiting longest on their
+   * client. Upgraded connections are never chosen.
+   */
+  private makeRoom(): void {
+    let want = (this.listener?.pendingCount ?? 0) - this.evicted.size;
+    if (want <= 0 || this.ctx.stopping) return;
+    const now = this.ctx.clock.now;
+    const idleBefore = Date.now() - EVICT_AFTER; // idleSince is wall-clock time
+    const idle: ConnectionState[] = [];
+    const waiting: { s: ConnectionState; since: number }[] = [];
+    for (const s of this.states) {
+      if (s.upgraded || this.evicted.has(s)) continue;
+      if (s.idle) {
+        // Not one just accepted, whose request may be a moment away.
+        if (s.idleSince <= idleBefore) idle.push(s);
+      }
+      else if (s.kind === 'head' && s.deadline !== 0 && now - s.requestStart >= EVICT_AFTER) waiting.push({ s, since: s.requestStart });
+      else if (s.kind === 'body' && s.waitStart !== 0 && now - s.waitStart >= EVICT_AFTER) waiting.push({ s, since: s.waitStart });
+    }
+    idle.sort((a, b) => a.idleSince - b.idleSince);
+    waiting.sort((a, b) => a.since - b.since);
+    for (const s of [...idle, ...waiting.map((w) => w.s)]) {
+      if (want-- <= 0) break;
+      this.evicted.add(s);
+      s.conn.close();
+    }
   }
 
   private startSweeper(): void {
@@ -208,8 +253,10 @@ export class Server {
     const now = (this.ctx.clock.now = Date.now());
     const t = this.ctx.timeouts;
     const sendTimeout = t.sendTimeout;
-    // A connection queued over the limit waits no longer than a head may take.
+    // A connection queued over the limit waits no longer than a head may
+    // take, and connections that became evictable since make room for it.
     this.listener?.dropPendingSince(now - t.headersTimeout);
+    if (this.states.size >= this.maxConnections && this.overload === 'queue') this.makeRoom();
     for (const s of this.states) {
       if (s.deadline !== 0 && now >= s.deadline) {
         s.deadline = 0;

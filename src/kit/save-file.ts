@@ -14,6 +14,8 @@ import type { Part } from './multipart.js';
 
 /** Longest name safeFilename() returns (bytes of UTF-8): most filesystems allow 255. */
 export const MAX_FILENAME_BYTES = 200;
+/** Longest extension kept when a name is cut (UTF-16 units, the dot included); a longer one is cut with the rest. */
+const MAX_EXTENSION_LENGTH = 16;
 /** Names tried with a numbered suffix before a random one. */
 const NUMBERED_TRIES = 100;
 
@@ -24,7 +26,8 @@ const RESERVED_WINDOWS = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)/i;
  * the last segment after any "/" or "\", without controls, the characters
  * Windows refuses (`<>:"|?*`), leading dots and spaces, or trailing dots and
  * spaces; a reserved Windows name is prefixed with "_"; cut to
- * MAX_FILENAME_BYTES keeping the extension. Null when nothing is left.
+ * MAX_FILENAME_BYTES keeping the extension (when it is one: 16 characters
+ * at most, the dot included). Null when nothing is left.
  *
  * @example
  * safeFilename('../../etc/passwd') // 'passwd'
@@ -39,12 +42,27 @@ export function safeFilename(name: string): string | null {
   if (s === '') return null;
   if (RESERVED_WINDOWS.test(s)) s = `_${s}`;
   if (Buffer.byteLength(s) > MAX_FILENAME_BYTES) {
-    const ext = extname(s).slice(0, 16);
-    let stem = s.slice(0, s.length - ext.length);
-    while (Buffer.byteLength(stem + ext) > MAX_FILENAME_BYTES) stem = stem.slice(0, -1);
-    s = stem.replace(/[\ud800-\udbff]$/, '') + ext;
+    const found = extname(s);
+    const ext = found.length <= MAX_EXTENSION_LENGTH ? found : '';
+    s = utf8Prefix(s.slice(0, s.length - ext.length), MAX_FILENAME_BYTES - Buffer.byteLength(ext)) + ext;
   }
   return s;
+}
+
+/**
+ * The longest prefix of `s` of at most `max` bytes of UTF-8, in whole code
+ * points. One pass: the name is the client's, up to the part header limit.
+ */
+function utf8Prefix(s: string, max: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (bytes > max) break;
+    end += ch.length;
+  }
+  return s.slice(0, end);
 }
 
 /** Options of saveFile(). */

@@ -13,8 +13,10 @@
 /** A message another process published, handed to the hub (text as a string, binary as bytes). */
 export type Deliver = (topic: string, data: string | Buffer) => void;
 
+/** Which bus: one process, the workers of a cluster, or Redis. */
 export type BusKind = 'local' | 'ipc' | 'redis';
 
+/** A bus's counters and state, as HubStats.bus reports them. */
 export type BusStats = {
   kind: BusKind;
   /** Messages published here reach other processes now. */
@@ -34,6 +36,11 @@ export type BusStats = {
   unconfirmed?: number;
 };
 
+/**
+ * What carries a hub's messages to other processes: localBus(), ipcBus()
+ * or redisBus(), or one of the application's. The hub that is given it owns
+ * it: it calls start() once, and close() closes it.
+ */
 export type Bus = {
   readonly kind: BusKind;
   /** Called once by the hub that owns the bus, before anything else. */

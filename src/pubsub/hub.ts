@@ -31,8 +31,10 @@ import { DEFAULT_MAX_TOPICS_PER_CONNECTION, DEFAULT_OUTBOX_BYTES, MAX_TOPIC_LENG
 /** Close code for a subscriber too slow to keep up (IANA registry: "Try Again Later"). */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
+/** What happens to a subscriber past `outboxBytes`: closed with 1013, or the message dropped for it. */
 export type WhenFull = 'close' | 'drop';
 
+/** Options of createHub(); every one has a default. */
 export type HubOptions = {
   /** What carries messages to other processes. Default: `localBus()` (one process). */
   bus?: Bus;
@@ -49,6 +51,7 @@ export type HubOptions = {
   maxTopicsPerConnection?: number;
 };
 
+/** Options of one publish(): whom to leave out, who is publishing. */
 export type PublishOptions = {
   /** Not sent to this connection (the author, typically). */
   except?: WSConn;
@@ -59,6 +62,7 @@ export type PublishOptions = {
   from?: WSConn;
 };
 
+/** The hub's counters since it was created, in this process (the JSON of pubsubStatus()). */
 export type HubStats = {
   /** publish() calls in this process. */
   published: number;
@@ -78,6 +82,10 @@ export type HubStats = {
   bus: BusStats;
 };
 
+/**
+ * Topics of WebSocket connections, made by createHub(): give it to
+ * websocket() as `topics` for `ws.subscribe()`, and publish from anywhere.
+ */
 export type Hub = TopicRegistry & {
   /**
    * Publishes `data` (a string as text, bytes as binary; bytes must not be

@@ -21,6 +21,7 @@ export const IPC_BATCH = 'weft:pubsub';
 /** One IPC message: topics and messages, alternating. */
 export type IpcBatch = { type: typeof IPC_BATCH; batch: (string | Uint8Array)[] };
 
+/** Options of ipcBus(). */
 export type IpcBusOptions = {
   /** Bytes handed to the IPC channel and not yet written before publishers wait (see BusQueue). Default 4 MiB. */
   queueBytes?: number;

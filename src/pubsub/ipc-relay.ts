@@ -9,19 +9,30 @@ import cluster, { type Worker } from 'node:cluster';
 import { batchBytes, isIpcBatch } from './ipc-bus.js';
 import { DEFAULT_BUS_QUEUE_BYTES } from './limits.js';
 
+/** Options of startIpcRelay(). */
 export type IpcRelayOptions = {
   /** Bytes waiting for one worker's channel past which batches for it are dropped. Default 4 MiB. */
   queueBytes?: number;
+  /** Where a worker falling behind (and catching up) is reported. Default: console.error. */
   log?: (line: string) => void;
 };
 
+/** The relay running in the primary: its drop count, and stop() to end it. */
 export type IpcRelay = {
   /** Batches not relayed to a worker that was behind. */
   readonly dropped: number;
   stop(): void;
 };
 
-/** Starts relaying in the primary (before or after forking). */
+/**
+ * Starts relaying in the primary (before or after forking).
+ *
+ * @example
+ * if (cluster.isPrimary) {
+ *   startIpcRelay();
+ *   for (let i = 0; i < 4; i++) cluster.fork();
+ * }
+ */
 export function startIpcRelay(options: IpcRelayOptions = {}): IpcRelay {
   const limit = options.queueBytes ?? DEFAULT_BUS_QUEUE_BYTES;
   const log = options.log ?? ((line: string) => console.error(`weft: ${line}`));

@@ -35,6 +35,7 @@ import { RedisConn, type ReplyCallback } from './redis/client.js';
 import { RedisError } from './redis/errors.js';
 import { describeAddress, parseRedisUrl, type RedisAddress } from './redis/url.js';
 
+/** Options of redisBus(): where Redis is, and how the bus bounds, retries and checks. */
 export type RedisBusOptions = {
   /** `redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS. */
   url: string;

@@ -108,9 +108,12 @@ async function describeEntry(dir: string, name: string, realRoot: string | null)
 }
 
 /** Names as people sort them: case aside, digits by value ("file9" before "file10"); code point order breaks ties. */
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+// Made on the first listing: an ICU collator costs megabytes of memory, and a
+// server that never lists a directory should not pay for it.
+let collator: Intl.Collator | null = null;
 const byName = (a: ListingEntry, b: ListingEntry): number =>
-  collator.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  (collator ??= new Intl.Collator('en', { numeric: true, sensitivity: 'base' })).compare(a.name, b.name) ||
+  (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** Folders first, then the rest, each by `order` (ties by name, ascending). */
 export function sortEntries(entries: readonly ListingEntry[], order: ListingOrder): ListingEntry[] {

@@ -22,6 +22,15 @@ import { openWebSocket, type WSConn, type WSOptions } from './websocket.js';
 /** The application: runs for the life of one WebSocket. */
 export type WSApp = (ws: WSConn, req: HTTPReq) => Promise<void> | void;
 
+/**
+ * Options of websocket() and acceptWebSocket(): the handshake's
+ * (subprotocols, origins, permessage-deflate) and the connection's (limits,
+ * timeouts, a pub/sub hub as `topics`), each with its default where it is
+ * declared.
+ *
+ * @example
+ * websocket(chat, { maxMessageSize: 64 * 1024, heartbeatInterval: 30_000, topics: hub });
+ */
 export type WebSocketOptions = HandshakeOptions &
   WSOptions & {
     /**

@@ -22,6 +22,17 @@ export type WSErrorCode =
   /** The peer did not answer a heartbeat ping in time, or left too many ping() calls unanswered. */
   | 'WEFT_WS_HEARTBEAT';
 
+/**
+ * A WebSocket failure with a stable `code` to match on, and the close code
+ * it sends when it comes from the peer (1002, 1007, 1009).
+ *
+ * @example
+ * try {
+ *   await ws.send(data);
+ * } catch (err) {
+ *   if (!(err instanceof WSError && err.code === 'WEFT_WS_CLOSED')) throw err; // closing: nothing to do
+ * }
+ */
 export class WSError extends Error {
   readonly code: WSErrorCode;
   /** The close code this error sends to the peer (0 when none applies). */

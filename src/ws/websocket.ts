@@ -126,6 +126,7 @@ type PendingPing = { payload: Buffer; resolve: () => void; reject: (err: Error) 
 
 const EMPTY = Buffer.alloc(0);
 const noop = (): void => {};
+const noRegistry = (): TypeError => new TypeError('ws.subscribe() needs a hub: websocket(app, { topics: createHub() })');
 const toResult = (m: WSMessage | null): IteratorResult<WSMessage> =>
   m === null ? { value: undefined, done: true } : { value: m, done: false };
 
@@ -311,17 +312,15 @@ export class WSConn implements AsyncIterable<WSMessage> {
    * for a topic the hub refuses.
    */
   subscribe(topic: string): Promise<void> {
-    return this.registry().subscribe(this, topic);
+    // A rejection, not a throw, like the hub's refusals: `.catch()` sees both.
+    if (this.topics === null) return Promise.reject(noRegistry());
+    return this.topics.subscribe(this, topic);
   }
 
   /** Ends this connection's subscription to `topic` (nothing if there was none). */
   unsubscribe(topic: string): void {
-    this.registry().unsubscribe(this, topic);
-  }
-
-  private registry(): TopicRegistry {
-    if (this.topics === null) throw new TypeError('ws.subscribe() needs a hub: websocket(app, { topics: createHub() })');
-    return this.topics;
+    if (this.topics === null) throw noRegistry();
+    this.topics.unsubscribe(this, topic);
   }
 
   // ---- closing ----

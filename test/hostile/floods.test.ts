@@ -173,3 +173,39 @@ test('TLS: 200 clients that never finish a handshake are dropped at the handshak
     await s.close();
   }
 });
+
+test('attackers outnumbering the slots and reconnecting as fast as they are cut cannot keep a fresh client out', { timeout: 30_000 }, async () => {
+  const server = await startServer(answer, { maxConnections: 40, headersTimeout: 60_000, bodyTimeout: 60_000, minBodyRate: 0 });
+  const before = snapshot();
+  let attacking = true;
+  const attackers: Promise<void>[] = [];
+  /** One attacker: a head that never ends, a line every 100 ms; reconnects when cut. */
+  const attack = async (): Promise<void> => {
+    while (attacking) {
+      const s = await connect(server.port).catch(() => null);
+      if (s === null) continue;
+      s.on('error', () => {});
+      const closed = new Promise<void>((r) => s.once('close', () => r()));
+      s.write('GET / HTTP/1.1\r\n');
+      while (attacking && !s.destroyed) {
+        s.write('X-A: b\r\n');
+        await Promise.race([closed, new Promise((r) => setTimeout(r, 100))]); // pacing the attacker
+      }
+      s.destroy();
+      await closed;
+    }
+  };
+  try {
+    for (let i = 0; i < 60; i++) attackers.push(attack());
+    await until(() => server.connections === 40 && server.queued > 0);
+    for (let i = 0; i < 3; i++) {
+      const [r] = parseResponses(await exchange(server.port, `GET /probe${i} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`));
+      assert.equal(r!.status, 200, 'the fresh client is served');
+    }
+  } finally {
+    attacking = false;
+    await Promise.all(attackers);
+  }
+  await assertWhole(server, before);
+  await server.close();
+});

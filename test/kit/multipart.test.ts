@@ -115,6 +115,12 @@ test('safeFilename: the last segment, no controls or reserved characters, no dot
   const long = safeFilename(`${'é'.repeat(300)}.tar.gz`)!;
   assert.ok(Buffer.byteLength(long) <= 200);
   assert.ok(long.endsWith('.gz'));
+  assert.equal(long, `${'é'.repeat(98)}.gz`, 'the longest whole-character prefix that fits');
+  assert.equal(safeFilename(`${'😀'.repeat(60)}.txt`), `${'😀'.repeat(49)}.txt`, 'never half a surrogate pair');
+  // A long "extension" is no extension: it is cut with the rest, not kept and repeated.
+  assert.equal(safeFilename(`${'x'.repeat(170)}.${'b'.repeat(30)}`), `${'x'.repeat(170)}.${'b'.repeat(29)}`);
+  // As long as a part header allows: cut in one pass (it was a pass per character).
+  assert.equal(safeFilename(`${'é'.repeat(16_000)}.pdf`), `${'é'.repeat(98)}.pdf`);
 });
 
 /** A raw multipart request with the given body (Content-Length framing). */

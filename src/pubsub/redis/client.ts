@@ -33,6 +33,7 @@ export const REDIS_WRITE_BUFFER = 64 * 1024;
 /** TCP keep-alive probes after this long without traffic (milliseconds). */
 const KEEPALIVE = 15_000;
 
+/** Options of RedisConn.connect(). */
 export type RedisConnOptions = {
   host: string;
   port: number;
@@ -59,6 +60,10 @@ export type ReplyCallback = (err: Error | null, value: RedisValue) => void;
 const MESSAGE = Buffer.from('message');
 const noop = (): void => {};
 
+/**
+ * A connection to Redis made by RedisConn.connect(): send() and command()
+ * pipeline commands, close() ends it (see the module comment).
+ */
 export class RedisConn {
   private readonly conn: Conn;
   private readonly writer: BufWriter;

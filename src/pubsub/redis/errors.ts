@@ -16,6 +16,7 @@ export class RedisError extends Error {
   }
 }
 
+/** What went wrong on this side of a Redis connection. */
 export type RedisClientErrorCode =
   /** The connection closed (by either side) before the reply came. */
   | 'WEFT_REDIS_CLOSED'
@@ -26,6 +27,7 @@ export type RedisClientErrorCode =
   /** A redis:// URL that cannot be used. */
   | 'WEFT_REDIS_URL';
 
+/** A failure of the client (not a reply of the server), with a stable `code`. */
 export class RedisClientError extends Error {
   readonly code: RedisClientErrorCode;
   constructor(code: RedisClientErrorCode, message: string, options?: { cause?: unknown }) {

@@ -8,6 +8,7 @@ import { RedisClientError } from './errors.js';
 
 export const DEFAULT_REDIS_PORT = 6379;
 
+/** A parsed Redis URL: where to connect and as whom. */
 export type RedisAddress = {
   host: string;
   port: number;
