@@ -1,13 +1,15 @@
 /**
  * bench/soak.mjs, idle connections and slot holders: opens --connections
  * keep-alive connections, --concurrency at a time; each sends one small GET,
- * reads its response and then stays open, idle. Prints
+ * reads its response and then stays open, idle. With --busy each GETs
+ * /hold instead, a response that never ends: it is set up once the response
+ * head arrives, and keeps reading (a connection busy with a request). Prints
  * `READY {"open", "failed"}` once all are set up, holds them until SIGTERM
  * (or --hold-max seconds), then closes them and prints
  * `RESULT {"open", "failed", "closedByServer"}`: connections the server
  * closed while they were held.
  *
- *   node bench/clients/soak-hold.mjs --port P [--connections 10000] [--concurrency 100] [--hold-max 300]
+ *   node bench/clients/soak-hold.mjs --port P [--connections 10000] [--concurrency 100] [--hold-max 300] [--busy]
  */
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '100' },
     'hold-max': { type: 'string', default: '300' },
+    busy: { type: 'boolean', default: false },
   },
 });
 const port = Number(values.port);
@@ -26,7 +29,8 @@ const total = Number(values.connections);
 const concurrency = Number(values.concurrency);
 /** A connection that gets no response within this long counts as failed (ms). */
 const SETUP_TIMEOUT_MS = 10_000;
-const REQUEST = Buffer.from('GET / HTTP/1.1\r\nHost: soak\r\n\r\n');
+const busy = values.busy;
+const REQUEST = Buffer.from(`GET ${busy ? '/hold' : '/'} HTTP/1.1\r\nHost: soak\r\n\r\n`);
 
 const held = new Set();
 let failed = 0;
@@ -39,15 +43,19 @@ function openOne() {
     const socket = connect({ port, host: '127.0.0.1' });
     const timer = setTimeout(() => socket.destroy(), SETUP_TIMEOUT_MS);
     let answered = false;
-    const parser = responseParser((response) => {
-      if (answered || response.status !== 200) return socket.destroy();
+    const setUp = (ok) => {
+      if (answered || !ok) return socket.destroy();
       answered = true;
       clearTimeout(timer);
       held.add(socket);
       resolve(true);
-    });
+    };
+    const parser = responseParser((response) => setUp(response.status === 200));
     socket.on('connect', () => socket.write(REQUEST));
-    socket.on('data', (chunk) => parser.feed(chunk));
+    socket.on('data', (chunk) => {
+      if (!busy) parser.feed(chunk);
+      else if (!answered) setUp(chunk.toString('latin1', 0, 12) === 'HTTP/1.1 200');
+    });
     socket.on('error', () => {});
     socket.on('close', () => {
       clearTimeout(timer);

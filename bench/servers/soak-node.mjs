@@ -1,7 +1,8 @@
 /**
  * The node:http side of bench/soak.mjs: POST /echo is `req.pipe(res)` with
  * the headers weft's echo sends (the request's Content-Type, its
- * Content-Length when it had one, else chunked); anything else gets a 6-byte
+ * Content-Length when it had one, else chunked); GET /hold is a response
+ * that never ends (a "." every second); anything else gets a 6-byte
  * "hello\n". SOAK_OPTIONS (JSON) may set `maxConnections` and
  * `keepAliveTimeout` (server properties) and `headersTimeout` and
  * `requestTimeout` (createServer options); unset ones keep node's defaults.
@@ -25,6 +26,13 @@ const server = createServer(
       if (req.headers['content-length'] !== undefined) headers['content-length'] = req.headers['content-length'];
       res.writeHead(200, headers);
       req.pipe(res);
+      return;
+    }
+    if (req.url === '/hold') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const timer = setInterval(() => res.write('.'), 1000);
+      res.on('close', () => clearInterval(timer));
+      res.write('.');
       return;
     }
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': HELLO.length });

@@ -154,12 +154,14 @@ export function soakMeasures(size) {
     const server = await start(name, spec);
     let holders = null;
     try {
-      holders = await heldClient('soak-hold.mjs', ['--port', server.port, '--connections', RESET_SLOTS, '--concurrency', RESET_SLOTS], 30_000);
+      // Busy holders (a response in progress), which no defence of a full server closes: every reset connection waits in the queue.
+      holders = await heldClient('soak-hold.mjs', ['--port', server.port, '--connections', RESET_SLOTS, '--concurrency', RESET_SLOTS, '--busy'], 30_000);
       if (holders.ready.open !== RESET_SLOTS) throw new Error(`only ${holders.ready.open} of ${RESET_SLOTS} holders connected`);
       const resets = await runClient('soak-reset.mjs', ['--port', server.port, '--count', size.resets, '--concurrency', RESET_CONCURRENCY], 300);
       const full = await server.stats();
-      await holders.finish();
+      const held = await holders.finish();
       holders = null;
+      if (held.closedByServer > 0) throw new Error(`the server closed ${held.closedByServer} of the busy holders`);
       let after = await server.stats();
       for (let waited = 0; waited < 10_000 && (after.connections > 0 || after.queued > 0); waited += 500) {
         await sleep(500);
