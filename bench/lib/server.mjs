@@ -33,8 +33,9 @@ const PORT_IN_LINE = /:(\d{1,5})\b/;
 
 /**
  * Starts `spec` pinned to the server CPU. Resolves with
- * `{ name, port, readyLine, pid, cpuSeconds(), stop() }` (readyLine: the
- * line that gave the port, for servers that say more in it); rejects (after killing the
+ * `{ name, port, readyLine, pid, exited, cpuSeconds(), stop() }` (readyLine:
+ * the line that gave the port, for servers that say more in it; `exited`:
+ * resolves with `{ code, signal }` when the process ends); rejects (after killing the
  * child) when it exits or stays silent past SERVER_READY_TIMEOUT_MS.
  */
 export async function startServer(spec) {
@@ -62,6 +63,7 @@ export async function startServer(spec) {
     port,
     readyLine,
     pid: child.pid,
+    exited: child.exited,
     cpuSeconds: () => treeCpuSeconds(child.pid),
     async stop() {
       await stopChild(child, SERVER_STOP_GRACE_MS);

@@ -5,8 +5,11 @@
  *
  * `push*()` only append; the owner decides when to `flush()`, and should do so
  * once `buffered >= limit` so that the buffer stays bounded. The buffer is
- * reused after a flush the kernel took at once; when the kernel could not, the
- * flushed memory is still the socket's and a fresh buffer is started.
+ * reused from its start after a flush the kernel took at once; when the kernel
+ * could not, the flushed bytes are still the socket's, so later pushes go
+ * after them, and a fresh buffer is started only once that room runs out (a
+ * streamed chunked body would otherwise take a new buffer for every chunk's
+ * few framing bytes).
  */
 import type { Conn } from './conn.js';
 
@@ -34,6 +37,9 @@ export class BufWriter {
   /** Flush threshold in bytes; the buffer grows past it only for one oversized push. */
   readonly limit: number;
   private buf: Buffer | null = null;
+  /** Where the unflushed bytes start: what is before it may still be queued in the socket. */
+  private start = 0;
+  /** Where they end. */
   private len = 0;
 
   constructor(conn: Conn, limit = DEFAULT_WRITE_BUFFER_SIZE) {
@@ -43,20 +49,25 @@ export class BufWriter {
 
   /** Bytes appended and not yet flushed. */
   get buffered(): number {
-    return this.len;
+    return this.len - this.start;
   }
 
   private room(n: number): Buffer {
+    // Bytes left queued by an earlier flush: once the socket has sent them, the room is ours again.
+    if (this.start > 0 && this.start === this.len && this.conn.writeIdle) this.start = this.len = 0;
     let buf = this.buf;
     if (buf === null) {
       const pooled = this.limit === DEFAULT_WRITE_BUFFER_SIZE && n <= this.limit ? pool.pop() : undefined;
       buf = this.buf = pooled ?? Buffer.allocUnsafe(Math.max(this.limit, n));
     } else if (buf.length - this.len < n) {
-      let cap = buf.length * 2;
-      while (cap - this.len < n) cap *= 2;
+      const used = this.len - this.start;
+      let cap = this.limit;
+      while (cap - used < n) cap *= 2;
       const next = Buffer.allocUnsafe(cap);
-      buf.copy(next, 0, 0, this.len);
+      buf.copy(next, 0, this.start, this.len);
       buf = this.buf = next;
+      this.start = 0;
+      this.len = used;
     }
     return buf;
   }
@@ -117,16 +128,15 @@ export class BufWriter {
    * `await w.flush()` works either way; hot paths skip the await.
    */
   flush(): Promise<void> | undefined {
-    if (this.len === 0) return undefined;
-    const out = this.buf!.subarray(0, this.len);
-    this.len = 0;
+    if (this.len === this.start) return undefined;
+    const out = this.take();
     let done: boolean;
     try {
       done = this.conn.writeNow(out);
     } catch (err) {
       return Promise.reject(err);
     }
-    return done ? undefined : this.queued();
+    return this.settle(done);
   }
 
   /**
@@ -136,17 +146,11 @@ export class BufWriter {
   flushWith(data: Uint8Array): Promise<void> | undefined {
     let done: boolean;
     try {
-      if (this.len === 0) {
-        done = this.conn.writeNow(data);
-      } else {
-        const out = this.buf!.subarray(0, this.len);
-        this.len = 0;
-        done = this.conn.writevNow([out, data]);
-      }
+      done = this.len === this.start ? this.conn.writeNow(data) : this.conn.writevNow([this.take(), data]);
     } catch (err) {
       return Promise.reject(err);
     }
-    return done ? undefined : this.queued();
+    return this.settle(done);
   }
 
   /**
@@ -155,14 +159,31 @@ export class BufWriter {
    */
   release(): void {
     const buf = this.buf;
-    if (buf === null || this.len !== 0) return;
+    if (buf === null || this.len !== this.start) return;
+    // A buffer whose bytes the socket still holds must not be handed to another connection.
+    const ours = this.start === 0 || this.conn.writeIdle;
     this.buf = null;
-    if (buf.length === DEFAULT_WRITE_BUFFER_SIZE && pool.length < MAX_POOLED_WRITE_BUFFERS) pool.push(buf);
+    this.start = this.len = 0;
+    if (ours && buf.length === DEFAULT_WRITE_BUFFER_SIZE && pool.length < MAX_POOLED_WRITE_BUFFERS) pool.push(buf);
   }
 
-  /** The bytes are still queued inside the socket: that memory is not ours to reuse. */
-  private queued(): Promise<void> {
-    this.buf = null;
+  /** The unflushed bytes, handed to the socket: from here on they are its own. */
+  private take(): Buffer {
+    const out = this.buf!.subarray(this.start, this.len);
+    this.start = this.len;
+    return out;
+  }
+
+  /**
+   * After a write: the kernel took everything (the buffer is ours again from
+   * its start) or not (the bytes flushed stay queued in the socket until it
+   * has; pushes go after them, and the promise says when it has).
+   */
+  private settle(done: boolean): Promise<void> | undefined {
+    if (done) {
+      this.start = this.len = 0;
+      return undefined;
+    }
     return this.conn.flushed();
   }
 }

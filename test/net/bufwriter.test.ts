@@ -84,3 +84,35 @@ test('memory still queued in the socket is never overwritten by later pushes', a
   conn.close();
   assert.equal((await received).toString(), expected);
 });
+
+test('a buffer the socket still holds is not pooled for another connection', async () => {
+  const [a, clientA] = await Promise.all([listener.accept(), connect(listener.port)]);
+  const [b, clientB] = await Promise.all([listener.accept(), connect(listener.port)]);
+  clientA.pause();
+  const wa = new BufWriter(a);
+  const pending: Promise<void>[] = [];
+  let expected = '';
+  for (let i = 0; a.writeIdle || i < 64; i++) {
+    const line = `${String(i).padStart(8, '0')}${'a'.repeat(1015)}\n`;
+    expected += line;
+    wa.pushLatin1(line);
+    pending.push(wa.flush() ?? Promise.resolve());
+    if (i > 200_000) break;
+  }
+  wa.release(); // idle with bytes still queued in the socket
+  const receivedA = readToEnd(clientA);
+  const receivedB = readToEnd(clientB);
+  const wb = new BufWriter(b);
+  for (let i = 0; i < 16; i++) {
+    wb.pushLatin1('b'.repeat(1024));
+    await wb.flush();
+  }
+  await b.end();
+  b.close();
+  clientA.resume();
+  await Promise.all(pending);
+  await a.end();
+  a.close();
+  assert.equal((await receivedA).toString(), expected);
+  assert.equal((await receivedB).toString(), 'b'.repeat(16 * 1024));
+});
