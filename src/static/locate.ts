@@ -138,9 +138,11 @@ export function readSmallFileNow(path: string, realRoot: string | null, maxBytes
     const buf = Buffer.allocUnsafeSlow(st.size + 1);
     let got = 0;
     while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, got);
-      if (n === 0) break;
+      const want = buf.length - got;
+      const n = readSync(fd, buf, got, want, got);
       got += n;
+      // A regular file reads short only at its end: no second call to learn it.
+      if (n < want) break;
     }
     return got === st.size ? { stat: st, bytes: buf.subarray(0, got) } : null;
   } catch {
