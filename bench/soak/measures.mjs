@@ -89,10 +89,14 @@ export function soakMeasures(size) {
   const heldClient = (name, args, readyTimeoutMs) =>
     startHeldClient(join(BENCH_DIR, 'clients', name), args.map(String), { readyTimeoutMs });
 
-  /** Peak RSS of a fresh server while `size.echoBytes` go through POST /echo and back. */
-  async function echoPeak(name, spec, framing) {
+  /**
+   * Peak RSS of a server while `size.echoBytes` go through POST /echo and
+   * back: at once after it starts, or once it has been up `uptimeMs`.
+   */
+  async function echoPeak(name, spec, framing, uptimeMs = 0) {
     const server = await start(name, spec);
     try {
+      if (uptimeMs > 0) await sleep(uptimeMs);
       const startRss = residentOf(server.pid, 'VmRSS');
       const result = await runClient('soak-echo.mjs', ['--port', server.port, '--size', size.echoBytes, '--framing', framing], 120);
       return { value: residentOf(server.pid, 'VmHWM'), startRss, seconds: result.seconds };

@@ -155,7 +155,7 @@ export function describeResult(key, result) {
 
 export function legend() {
   return [
-    'peak RSS: VmHWM of a fresh server process after the upload streamed through POST /echo and back (client writes with backpressure).',
+    'peak RSS: VmHWM of a server process after the upload streamed through POST /echo and back (client writes with backpressure),\n  started at once or once the server had been up (idle) the time the row says.',
     'RSS per idle connection: (RSS with the connections open − RSS before), after a gc each time, ÷ their number; each connection made one GET.',
     `fresh-client success: a new-connection GET every ${PROBE_EVERY_MS} ms during the flood, answered 200 within ${PROBE_TIMEOUT_MS / 1000} s; attackers send a`,
     `  header line or a body byte every ${SLOW_INTERVAL_MS / 1000} s and reconnect ${RECONNECT_DELAY_MS} ms after a cut; latency of the answered probes, median of the runs.`,
