@@ -63,20 +63,28 @@ test('flushWith sends the buffer and a large payload together, uncopied, in orde
   assert.equal(got[got.length - 1], 0x62);
 });
 
-test('memory still queued in the socket is never overwritten by later pushes', async () => {
-  const [conn, client] = await Promise.all([listener.accept(), connect(listener.port)]);
-  client.pause();
-  const w = new BufWriter(conn, 1024);
+/**
+ * Writes numbered 1 KiB lines through `w` until the kernel is full (the peer
+ * does not read), so flushed buffers stay queued in the socket.
+ */
+function fillUntilQueued(conn: Conn, w: BufWriter, fill: string): { pending: Promise<void>[]; expected: string } {
   const pending: Promise<void>[] = [];
   let expected = '';
-  // Keep writing until the kernel is full, so flushed buffers stay queued.
   for (let i = 0; conn.writeIdle || i < 64; i++) {
-    const line = `${String(i).padStart(8, '0')}${'.'.repeat(1015)}\n`;
+    const line = `${String(i).padStart(8, '0')}${fill.repeat(1015)}\n`;
     expected += line;
     w.pushLatin1(line);
     pending.push(w.flush() ?? Promise.resolve());
     if (i > 200_000) break;
   }
+  return { pending, expected };
+}
+
+test('memory still queued in the socket is never overwritten by later pushes', async () => {
+  const [conn, client] = await Promise.all([listener.accept(), connect(listener.port)]);
+  client.pause();
+  const w = new BufWriter(conn, 1024);
+  const { pending, expected } = fillUntilQueued(conn, w, '.');
   const received = readToEnd(client);
   client.resume();
   await Promise.all(pending);
@@ -90,15 +98,7 @@ test('a buffer the socket still holds is not pooled for another connection', asy
   const [b, clientB] = await Promise.all([listener.accept(), connect(listener.port)]);
   clientA.pause();
   const wa = new BufWriter(a);
-  const pending: Promise<void>[] = [];
-  let expected = '';
-  for (let i = 0; a.writeIdle || i < 64; i++) {
-    const line = `${String(i).padStart(8, '0')}${'a'.repeat(1015)}\n`;
-    expected += line;
-    wa.pushLatin1(line);
-    pending.push(wa.flush() ?? Promise.resolve());
-    if (i > 200_000) break;
-  }
+  const { pending, expected } = fillUntilQueued(a, wa, 'a');
   wa.release(); // idle with bytes still queued in the socket
   const receivedA = readToEnd(clientA);
   const receivedB = readToEnd(clientB);
