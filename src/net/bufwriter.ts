@@ -112,7 +112,9 @@ export class BufWriter {
    * `length` must be a value `buffered` had since the last flush.
    */
   rewind(length: number): void {
-    if (length < this.len) this.len = length;
+    // `buffered` counts from `start`, which is past bytes a flush left queued in the socket.
+    const end = this.start + length;
+    if (end < this.len) this.len = end;
   }
 
   /** Appends a string in UTF-8. */

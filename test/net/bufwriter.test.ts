@@ -116,3 +116,23 @@ test('a buffer the socket still holds is not pooled for another connection', asy
   assert.equal((await receivedA).toString(), expected);
   assert.equal((await receivedB).toString(), 'b'.repeat(16 * 1024));
 });
+
+test('rewind after a flush the socket still holds drops only what came after the mark', async () => {
+  const [conn, client] = await Promise.all([listener.accept(), connect(listener.port)]);
+  client.pause();
+  const w = new BufWriter(conn);
+  const { pending, expected } = fillUntilQueued(conn, w, 'r');
+  const mark = w.buffered;
+  w.pushLatin1('taken back');
+  w.rewind(mark);
+  const afterRewind = w.buffered;
+  w.pushLatin1('kept\n');
+  pending.push(w.flush() ?? Promise.resolve());
+  const received = readToEnd(client);
+  client.resume();
+  await Promise.all(pending);
+  await conn.end();
+  conn.close();
+  assert.equal(afterRewind, mark);
+  assert.equal((await received).toString(), expected + 'kept\n');
+});
