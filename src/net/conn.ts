@@ -276,16 +276,7 @@ export class Conn {
    */
   close(): void {
     this.socket.destroy();
-    const err = connClosed();
-    this.notifyFailure(err);
-    if (!this.eof && this.readErr === null) this.readErr = err;
-    const r = this.reader;
-    if (r !== null) {
-      this.reader = null;
-      r.reject(this.readErr ?? err);
-    }
-    if (this.writeErr === null) this.writeErr = err;
-    this.rejectFlushWaiters(this.writeErr);
+    this.fail(connClosed());
   }
 
   get closed(): boolean {
