@@ -129,6 +129,8 @@ export function chunkedBody(src: BodySource, limits: HTTPLimits): RequestBody {
   let trailerBytes = 0;
   let trailers: FieldList | null = null;
   let failure: unknown = null;
+  /** Bytes taken from the input, framing included: what a drain is bounded by. */
+  let consumed = 0;
 
   const more = async (): Promise<void> => {
     if (!(await src.fill())) throw truncated();
@@ -142,6 +144,7 @@ export function chunkedBody(src: BodySource, limits: HTTPLimits): RequestBody {
         if (i > max) throw tooLong();
         const s = input.latin1(0, i);
         input.consume(i + 2);
+        consumed += i + 2;
         return s;
       }
       if (input.length > max + 1) throw tooLong();
@@ -174,6 +177,7 @@ export function chunkedBody(src: BodySource, limits: HTTPLimits): RequestBody {
           const n = Math.min(remaining, input.length);
           remaining -= n;
           total += n;
+          consumed += n;
           if (remaining === 0) state = State.DataEnd;
           return input.take(n);
         }
@@ -181,6 +185,7 @@ export function chunkedBody(src: BodySource, limits: HTTPLimits): RequestBody {
           while (input.length < 2) await more();
           if (input.byteAt(0) !== 0x0d || input.byteAt(1) !== 0x0a) throw bad('chunk data not followed by CRLF');
           input.consume(2);
+          consumed += 2;
           state = State.Size;
           break;
         }
@@ -230,11 +235,12 @@ export function chunkedBody(src: BodySource, limits: HTTPLimits): RequestBody {
       return state === State.Done ? trailers : null;
     },
     drain: async (max) => {
-      let drained = 0;
+      // Chunk lines count: extensions could otherwise carry any amount past `max`.
+      const from = consumed;
       try {
         while (state !== State.Done) {
-          drained += (await read()).length;
-          if (drained > max) return false;
+          await read();
+          if (consumed - from > max) return false;
         }
       } catch {
         return false;

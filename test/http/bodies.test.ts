@@ -154,6 +154,21 @@ test('an unread body too large to drain closes the connection after the response
   }
 });
 
+test('draining an unread chunked body counts its framing too: extensions cannot stretch maxDrainSize', async () => {
+  const s = await startServer(() => ({ code: 204 }), { maxDrainSize: 1000 });
+  try {
+    // 50 bytes of data in about 5 KB of chunk lines.
+    const chunks = `1;e=${'a'.repeat(100)}\r\nx\r\n`.repeat(50) + '0\r\n\r\n';
+    const all = await exchange(
+      s.port,
+      `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}` + 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+    );
+    assert.deepEqual(parseResponses(all).map((r) => r.status), [204], 'closed after the first response, not drained');
+  } finally {
+    await s.close();
+  }
+});
+
 test('a chunked body with extensions and trailers is decoded', async () => {
   const s = await startServer(async (_req, body) => {
     const data = await readAll(body);
