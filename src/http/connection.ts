@@ -251,6 +251,8 @@ function takeHead(session: Session): RequestHead | undefined {
   // RFC 9112 §2.2: ignore empty lines before a request line.
   while (input.byteAt(0) === 0x0d && input.byteAt(1) === 0x0a) input.consume(2);
   if (input.length === 0) return undefined;
+  // A lone CR may be the start of another empty line: not yet a head.
+  if (input.length === 1 && input.byteAt(0) === 0x0d) return undefined;
   if (!session.inHead) {
     // The first byte of a head: headersTimeout and requestTimeout count from here.
     session.inHead = true;
@@ -286,16 +288,20 @@ const STOP = 'stop';
  */
 function beforeRead(session: Session): Promise<void> | undefined | typeof STOP {
   const { state, ctx, input, out } = session;
-  // A partial head runs on the deadline takeHead set at its first byte.
-  if (input.length === 0) {
-    session.inHead = false; // only empty lines came (RFC 9112 §2.2)
+  // A partial head runs on the deadline takeHead set at its first byte; no
+  // byte of one yet (at most empty lines, RFC 9112 §2.2) is idle.
+  if (!session.inHead) {
     if (!state.idle) {
       state.idle = true;
       state.idleSince = Date.now();
+      state.deadline = 0;
     }
     if (ctx.stopping) return STOP;
-    state.kind = 'idle';
-    state.deadline = ctx.clock.now + ctx.timeouts.idleTimeout;
+    // The idle wait runs from the last response (or the accept): empty lines do not extend it.
+    if (state.deadline === 0) {
+      state.kind = 'idle';
+      state.deadline = ctx.clock.now + ctx.timeouts.idleTimeout;
+    }
   }
   const flushed = out.flush();
   if (input.length === 0) {

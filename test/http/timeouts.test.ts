@@ -55,6 +55,38 @@ test('an idle keep-alive connection is closed silently', async () => {
   }
 });
 
+test('empty lines, even split between reads, do not extend the idle timeout', async () => {
+  const s = await startServer(() => ({ code: 204 }), { idleTimeout: 200, headersTimeout: 60_000 });
+  try {
+    const sock = await connect(s.port);
+    const all = readToEnd(sock);
+    let stop = false;
+    void all.finally(() => (stop = true));
+    // CR and LF in turn: RFC 9112 §2.2 lets a server ignore empty lines, not wait on them for ever.
+    for (let i = 0; !stop && i < 250; i++) {
+      sock.write(i % 2 === 0 ? '\r' : '\n');
+      await new Promise((r) => setTimeout(r, 20)); // pacing the attacker, not synchronising
+    }
+    assert.ok(stop, 'the server closed the connection');
+    assert.equal((await all).length, 0, 'silently');
+  } finally {
+    await s.close();
+  }
+});
+
+test('a lone CR after a response waits on the idle timeout', async () => {
+  const s = await startServer(() => ({ code: 204 }), { idleTimeout: 100, headersTimeout: 60_000 });
+  try {
+    const sock = await connect(s.port);
+    const all = readToEnd(sock);
+    sock.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n\r');
+    const res = parseResponses(await all); // ends when the server closes the idle connection
+    assert.deepEqual(res.map((r) => r.status), [204]);
+  } finally {
+    await s.close();
+  }
+});
+
 test('a connection that never sends anything is closed after the idle timeout', async () => {
   const s = await startServer(() => ({ code: 204 }), { idleTimeout: 100 });
   try {
