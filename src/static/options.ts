@@ -53,6 +53,14 @@ export const DEFAULT_RECHECK_MS = 1000;
 export const PATH_MEMO_MAX_ENTRIES = 4096;
 
 /**
+ * Longest request path remembered (characters): the paths of a site are
+ * short, and a longer one is normalised anew each time, so that the memo
+ * holds at most PATH_MEMO_MAX_ENTRIES times a few of these, not times the
+ * longest request line.
+ */
+export const PATH_MEMO_MAX_PATH_LENGTH = 256;
+
+/**
  * The stat that checks a cache entry runs on the event loop (statSync) while
  * such stats take less than this (ms); when they are slow again and again
  * (SYNC_STAT_SLOW_LIMIT) the cache goes through the thread pool for good.
