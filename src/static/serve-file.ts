@@ -74,22 +74,7 @@ export type FileSite = {
   locate(path: string): Promise<Located>;
 };
 
-/**
- * A file to answer: `key` is the path the request named (the cache key,
- * whose name gives the Content-Type), `stat` its current identity. Either a
- * cache entry already checked against that stat, or a handle just opened.
- */
-export type FoundFile = { readonly key: string; readonly stat: Stats } & (
-  | { readonly entry: CachedFile; readonly fh: null }
-  | { readonly entry: null; readonly fh: FileHandle }
-);
-
 const NO_SIDECARS: readonly Sidecar[] = [];
-
-/** Answers a GET or HEAD for `file`; takes ownership of `file.fh`. */
-export async function serveFile(site: FileSite, req: HTTPReq, file: FoundFile): Promise<HTTPRes> {
-  return file.entry !== null ? serveCached(site, req, file.entry) : serveOpened(site, req, file.key, file.stat, file.fh);
-}
 
 /**
  * The response for the file at `key` without opening it, when what is in
