@@ -57,7 +57,6 @@ import {
   forgetSidecars,
   isFreshSidecar,
   knownSidecars,
-  sidecarsKnownNow,
   type Sidecar,
   type SidecarIndex,
 } from './sidecars.js';
@@ -124,8 +123,7 @@ export function serveCached(site: FileSite, req: HTTPReq, entry: CachedFile): HT
 function sidecarsOf(site: FileSite, path: string, stamp: FileStamp): readonly Sidecar[] | Promise<readonly Sidecar[]> {
   // A file named like a sidecar ("x.js.gz") has none of its own.
   if (site.sidecars === null || sidecarCoding(path) !== undefined) return NO_SIDECARS;
-  const now = Date.now();
-  return sidecarsKnownNow(site.sidecars, path, stamp, now) ?? findSidecars(site.sidecars, path, stamp, now, site.stats);
+  return findSidecars(site.sidecars, path, stamp, Date.now(), site.stats);
 }
 
 function answerCached(site: FileSite, req: HTTPReq, entry: CachedFile, sidecars: readonly Sidecar[]): HTTPRes | Promise<HTTPRes> {
