@@ -33,9 +33,19 @@ after(async () => {
 /** Sends `count` GETs, one after the other on one connection, each for path(i) with `extra` header bytes; every answer must be a 404. */
 async function sendAll(count: number, path: (i: number) => string, extra: number): Promise<void> {
   const socket: Socket = connect(server.port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const filler = extra > 0 ? `X-Filler: ${'f'.repeat(extra)}\r\n` : '';
   let pending = '';
+  let closed = false;
+  let wake: (() => void) | null = null;
+  socket.on('data', (b: Buffer) => {
+    pending += b.toString('latin1');
+    wake?.();
+  });
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    closed = true;
+    wake?.();
+  });
+  const filler = extra > 0 ? `X-Filler: ${'f'.repeat(extra)}\r\n` : '';
   try {
     for (let i = 0; i < count; i++) {
       socket.write(`GET ${path(i)} HTTP/1.1\r\nHost: x\r\n${filler}\r\n`);
@@ -50,12 +60,9 @@ async function sendAll(count: number, path: (i: number) => string, extra: number
             break;
           }
         }
-        const chunk = await new Promise<Buffer>((resolve, reject) => {
-          socket.once('data', resolve);
-          socket.once('error', reject);
-        });
-        socket.removeAllListeners('error');
-        pending += chunk.toString('latin1');
+        assert.ok(!closed, 'the server closed the connection');
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
       }
     }
   } finally {
