@@ -40,8 +40,9 @@ export const CACHE_SETTLE_MS = 1000;
 
 /**
  * How long what is known of a file on disk is trusted (ms): that it is
- * unchanged, so a cache entry is answered without a stat, and which
- * sidecars it has. The first request after that checks again (a stat of
+ * unchanged, so a cache entry (a file's, a sidecar's) is answered without a
+ * stat (the absence of sidecars has its own SIDECAR_RECHECK_MS). The first
+ * request after that checks again (a stat of
  * the path), so an edit, a replacement, a deletion or a rename is served
  * within this time, and never with another version's ETag or length: a
  * cache entry holds one version's bytes with that version's validators.
@@ -51,6 +52,14 @@ export const DEFAULT_RECHECK_MS = 1000;
 
 /** Most distinct request paths whose normalised form is remembered (request-path.ts does the work once per path). */
 export const PATH_MEMO_MAX_ENTRIES = 4096;
+
+/**
+ * Longest request path remembered (characters): the paths of a site are
+ * short, and a longer one is normalised anew each time, so that the memo
+ * holds at most PATH_MEMO_MAX_ENTRIES times a few of these, not times the
+ * longest request line.
+ */
+export const PATH_MEMO_MAX_PATH_LENGTH = 256;
 
 /**
  * The stat that checks a cache entry runs on the event loop (statSync) while
@@ -98,8 +107,9 @@ export const MAX_LISTING_ENTRIES = 10_000;
 /**
  * How long the absence of a sidecar is trusted (ms) while the file itself is
  * unchanged: a `.br` or `.gz` written beside an unchanged file is noticed
- * within this time. Sidecars found are checked by a stat on every use, and
- * a changed file is looked at again at once. Only absence is remembered
+ * within this time. Sidecars found are checked on use like any cached file
+ * (a stat, once `recheckMs` has passed), and a changed file is looked at
+ * again at once. Only absence is remembered
  * blindly, and it only costs a missed saving, never a wrong response.
  */
 export const SIDECAR_RECHECK_MS = 2000;

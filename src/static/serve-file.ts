@@ -57,7 +57,6 @@ import {
   forgetSidecars,
   isFreshSidecar,
   knownSidecars,
-  sidecarsKnownNow,
   type Sidecar,
   type SidecarIndex,
 } from './sidecars.js';
@@ -74,22 +73,7 @@ export type FileSite = {
   locate(path: string): Promise<Located>;
 };
 
-/**
- * A file to answer: `key` is the path the request named (the cache key,
- * whose name gives the Content-Type), `stat` its current identity. Either a
- * cache entry already checked against that stat, or a handle just opened.
- */
-export type FoundFile = { readonly key: string; readonly stat: Stats } & (
-  | { readonly entry: CachedFile; readonly fh: null }
-  | { readonly entry: null; readonly fh: FileHandle }
-);
-
 const NO_SIDECARS: readonly Sidecar[] = [];
-
-/** Answers a GET or HEAD for `file`; takes ownership of `file.fh`. */
-export async function serveFile(site: FileSite, req: HTTPReq, file: FoundFile): Promise<HTTPRes> {
-  return file.entry !== null ? serveCached(site, req, file.entry) : serveOpened(site, req, file.key, file.stat, file.fh);
-}
 
 /**
  * The response for the file at `key` without opening it, when what is in
@@ -139,8 +123,7 @@ export function serveCached(site: FileSite, req: HTTPReq, entry: CachedFile): HT
 function sidecarsOf(site: FileSite, path: string, stamp: FileStamp): readonly Sidecar[] | Promise<readonly Sidecar[]> {
   // A file named like a sidecar ("x.js.gz") has none of its own.
   if (site.sidecars === null || sidecarCoding(path) !== undefined) return NO_SIDECARS;
-  const now = Date.now();
-  return sidecarsKnownNow(site.sidecars, path, stamp, now) ?? findSidecars(site.sidecars, path, stamp, now, site.stats);
+  return findSidecars(site.sidecars, path, stamp, Date.now(), site.stats);
 }
 
 function answerCached(site: FileSite, req: HTTPReq, entry: CachedFile, sidecars: readonly Sidecar[]): HTTPRes | Promise<HTTPRes> {

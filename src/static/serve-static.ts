@@ -25,7 +25,7 @@ import { checkCompressionOptions } from './compressed-file.js';
 import { createFileCache } from './file-cache.js';
 import { listingResponse, readListing } from './listing.js';
 import { locate, resolveRoot, type Located } from './locate.js';
-import { PATH_MEMO_MAX_ENTRIES, resolveOptions, type StaticOptions } from './options.js';
+import { PATH_MEMO_MAX_ENTRIES, PATH_MEMO_MAX_PATH_LENGTH, resolveOptions, type StaticOptions } from './options.js';
 import { NOSNIFF } from './representation.js';
 import { dotfileStatus, encodePath, hasExtension, parseRequestPath, type RequestPath } from './request-path.js';
 import { createPathStatter } from './path-stat.js';
@@ -158,8 +158,14 @@ function otherMethod(method: string): HTTPRes {
   throw new HTTPError(405, undefined, { headers: { Allow: ALLOW, ...NOSNIFF } });
 }
 
-/** Normalises a request path (throwing 400/404 for bad ones) and remembers what it names. */
-function targetOf(site: Site, rawPath: string): Target {
+/** Normalises a request path (throwing 400/404 for bad ones) and remembers what it names, when it is short. */
+function targetOf(site: Site, requestPath: string): Target {
+  // A copy of its own: the request's path is a slice of its whole head, which
+  // a memo entry would otherwise keep alive (up to maxHeadSize per path).
+  // Exact for a path parsed from a head (latin1); another is not remembered.
+  const copy = requestPath.length <= PATH_MEMO_MAX_PATH_LENGTH ? Buffer.from(requestPath, 'latin1').toString('latin1') : '';
+  const memo = copy === requestPath;
+  const rawPath = memo ? copy : requestPath;
   const path = withinPrefix(parseRequestPath(rawPath), site.prefix);
   const fsPath = joinSegments(site.root, path.segments);
   const index = site.settings.index;
@@ -169,6 +175,7 @@ function targetOf(site: Site, rawPath: string): Target {
     fsPath,
     key: !path.trailingSlash ? fsPath : index !== false ? fsPath + sep + index : null,
   };
+  if (!memo) return target;
   // Bounded: a client sending ever new paths only makes the memo start over.
   if (site.targets.size >= PATH_MEMO_MAX_ENTRIES) site.targets.clear();
   site.targets.set(rawPath, target);

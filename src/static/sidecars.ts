@@ -81,7 +81,7 @@ function remember(index: SidecarIndex, path: string, stamp: FileStamp, now: numb
 }
 
 /** What findSidecars() would answer without a stat (the file unchanged, looked at recently); undefined when it must look. */
-export function sidecarsKnownNow(index: SidecarIndex, path: string, stamp: FileStamp, now: number): readonly Sidecar[] | undefined {
+function sidecarsKnownNow(index: SidecarIndex, path: string, stamp: FileStamp, now: number): readonly Sidecar[] | undefined {
   const known = index.known.get(path);
   if (known !== undefined && now - known.checkedAt < SIDECAR_RECHECK_MS && isSameFile(known.stamp, stamp)) return known.found;
   return undefined;

@@ -9,6 +9,7 @@ import {
   cacheFill,
   cacheLookup,
   cacheLookupChecked,
+  cacheLookupFresh,
   cacheStore,
   createFileCache,
 } from '../../src/static/file-cache.js';
@@ -102,6 +103,43 @@ test('cacheLookupChecked: the same answers with synchronous and pooled stats', a
       assert.equal(await cacheLookupChecked(cache, path), null, 'deleted');
       assert.equal(await cacheLookupChecked(cache, join(path, 'below-a-file')), null, 'ENOTDIR');
       assert.equal(cache.stats.sync, syncStat, 'fast stats keep the mode');
+    }
+  } finally {
+    removeTree(dir);
+  }
+});
+
+test('eviction gives a used entry a second chance (CLOCK), and ends when every entry is used', () => {
+  const cache = createFileCache(60, 30);
+  for (const name of ['a', 'b', 'c']) cacheStore(cache, entry(name, 20));
+  cacheLookup(cache, 'a'); // the oldest, but used
+  cacheStore(cache, entry('d', 20)); // b goes: a is passed over once
+  assert.deepEqual([...cache.entries.keys()], ['c', 'a', 'd']);
+  for (const name of ['c', 'a', 'd']) cacheLookup(cache, name);
+  cacheStore(cache, entry('e', 30)); // all used: each passed over once, then the oldest go
+  assert.deepEqual([...cache.entries.keys()], ['d', 'e']);
+  assert.equal(cache.bytes, 50);
+});
+
+test('cacheLookupFresh: trusted without a stat within recheckMs, checked after it', async () => {
+  const dir = makeTempDir();
+  try {
+    for (const syncStat of [true, false]) {
+      const cache = createFileCache(1000, 100, undefined, 500);
+      cache.stats.sync = syncStat;
+      const path = join(dir, `f-${syncStat}`);
+      writeFileSync(path, 'one');
+      const st = statSync(path);
+      const e = cacheEntry(path, st, Buffer.from('one'), describeFile(st, 'text/plain', POLICY));
+      cacheStore(cache, e);
+      const t = e.checkedAt;
+      assert.equal(await cacheLookupFresh(cache, path, t + 499), e);
+      assert.equal(await cacheLookupFresh(cache, path, t + 500), e, 'unchanged: kept');
+      assert.equal(e.checkedAt, t + 500, 'the check is renewed');
+      unlinkSync(path);
+      assert.equal(await cacheLookupFresh(cache, path, t + 999), e, 'deleted, but still trusted');
+      assert.equal(await cacheLookupFresh(cache, path, t + 1000), undefined, 'deleted, and checked');
+      assert.equal(cache.entries.size, 0, 'the stale entry is dropped');
     }
   } finally {
     removeTree(dir);
