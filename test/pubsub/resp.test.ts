@@ -1,6 +1,7 @@
 /** The RESP2 reply parser on its own, fed the way a hostile or slow server would. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { RedisClientError } from '../../src/pubsub/redis/errors.js';
 import { INCOMPLETE, ReplyParser } from '../../src/pubsub/redis/resp.js';
 
 /** Feeds `bytes` one at a time, parsing only when the parser said it is worth it; returns the value and the parse calls. */
@@ -41,4 +42,16 @@ test('a large array arriving byte by byte is parsed a handful of times, not once
   const out = trickle(mixed).value as unknown[];
   assert.equal(out.length, 6);
   assert.deepEqual([out[0], out[3], out[4], out[5]], ['', [], 12, null]);
+});
+
+test('a reply may span its largest bulk string and a line, no more: an array of bulk strings each under the limit is refused once over it', () => {
+  const maxBulk = 1024;
+  const parser = new ReplyParser(maxBulk);
+  const item = `$${maxBulk}\r\n${'x'.repeat(maxBulk)}\r\n`;
+  const buf = Buffer.from(`*1000\r\n${item.repeat(70)}`); // 70 KiB buffered, and more announced
+  assert.throws(() => parser.parse(buf), (err: RedisClientError) => err.code === 'WEFT_REDIS_PROTOCOL' && /a reply longer than/.test(err.message));
+  // A pub/sub message with a payload at the limit is fine, arriving in pieces too.
+  const message = Buffer.from(`*3\r\n$7\r\nmessage\r\n$6\r\nweft:t\r\n${item}`);
+  assert.equal(parser.parse(message.subarray(0, 100)), INCOMPLETE);
+  assert.equal((parser.parse(message) as Buffer[])[2]!.length, maxBulk);
 });

@@ -52,7 +52,7 @@ export type RedisConnOptions = {
    * dialling once it opens.
    */
   signal?: AbortSignal;
-  /** Largest bulk string accepted in a reply (bytes). Default 64 MiB. */
+  /** Largest bulk string accepted in a reply (bytes; a whole reply may span this plus 64 KiB). Default 64 MiB. */
   maxBulk?: number;
   /** For a subscriber connection: called with every pub/sub message. */
   onMessage?: (channel: Buffer, payload: Buffer) => void;

@@ -76,15 +76,23 @@ export class ReplyParser {
   end = 0;
   need = 0;
   private readonly maxBulk: number;
+  /**
+   * Bytes one reply may span: its largest bulk string and a line's worth
+   * around it (a pub/sub message). Without it an array of bulk strings, each
+   * under maxBulk, could make its reader buffer without end.
+   */
+  private readonly maxReply: number;
 
   constructor(maxBulk = DEFAULT_MAX_BULK) {
     this.maxBulk = maxBulk;
+    this.maxReply = maxBulk + MAX_LINE;
   }
 
-  /** The first reply in `buf`, or INCOMPLETE. Throws WEFT_REDIS_PROTOCOL for bytes that are not RESP2. */
+  /** The first reply in `buf`, or INCOMPLETE. Throws WEFT_REDIS_PROTOCOL for bytes that are not RESP2 or a reply over the limits. */
   parse(buf: Buffer): RedisValue | typeof INCOMPLETE {
     const v = this.value(buf, 0, 0);
     if (v !== INCOMPLETE) this.need = 0;
+    else if (this.need > this.maxReply) throw redisProtocol(`a reply longer than ${this.maxReply} bytes`);
     return v;
   }
 
