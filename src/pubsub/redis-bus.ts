@@ -98,6 +98,8 @@ class RedisBus implements Bus {
   private downSince = 0;
   private lastFailure = '';
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Aborts the connection attempt on its way, if any (close() must not wait out its timeout). */
+  private attempt: AbortController | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
   private pubPinged = false;
   private subPinged = false;
@@ -175,6 +177,8 @@ class RedisBus implements Bus {
       this.closed = true;
       this.generation++;
       if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+      this.attempt?.abort();
+      this.attempt = null;
       this.stopPinging();
       this.pub?.close();
       this.sub?.close();
@@ -193,6 +197,7 @@ class RedisBus implements Bus {
     this.retryTimer = null;
     this.connecting = true;
     const generation = ++this.generation;
+    const attempt = (this.attempt = new AbortController());
     const a = this.addr;
     const common = {
       host: a.host,
@@ -202,10 +207,12 @@ class RedisBus implements Bus {
       password: a.password,
       db: a.db,
       connectTimeout: this.options.connectTimeout,
+      signal: attempt.signal,
       onClose: (err: Error) => this.lost(generation, err),
     };
     void Promise.allSettled([RedisConn.connect(common), RedisConn.connect({ ...common, onMessage: this.onMessage })]).then(
       ([p, s]) => {
+        if (this.attempt === attempt) this.attempt = null;
         const pub = p.status === 'fulfilled' ? p.value : null;
         const sub = s.status === 'fulfilled' ? s.value : null;
         if (this.closed || generation !== this.generation || pub === null || sub === null || pub.closed || sub.closed) {

@@ -185,7 +185,8 @@ export class Receiver {
   private closeQueues(err: Error | null): void {
     this.messages?.close();
     this.streams?.close();
-    this.current?.end(err);
+    // A message still being streamed did not end: its reader must not see an end as if it were whole.
+    if (this.current !== null) this.current.end(err ?? new WSError('WEFT_WS_ABORTED', 'connection closed in the middle of a message'));
     this.current = null;
   }
 

@@ -399,7 +399,7 @@ export class WSConn implements AsyncIterable<WSMessage> {
         }
       } else {
         this.closing = true;
-        this.receiver.stopDelivering(new WSError('WEFT_WS_ABORTED', 'connection closed in the middle of a message'));
+        this.receiver.stopDelivering(null); // a message cut off by the EOF rejects its read (Receiver.closeQueues)
         if (end === END_ABORTED) return;
       }
       this.closing = true;

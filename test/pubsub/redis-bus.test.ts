@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { after, before, test } from 'node:test';
+import { createHub } from '../../src/pubsub/hub.js';
 import { redisBus, type RedisBusOptions } from '../../src/pubsub/redis-bus.js';
 import { RedisConn } from '../../src/pubsub/redis/client.js';
 import { assertWhole, snapshot } from '../leaks.js';
@@ -274,5 +275,33 @@ test('a Redis that stops answering (SIGSTOP) is noticed by the health ping, and 
     await a1.close();
   } finally {
     await a.stop();
+  }
+});
+
+test('closing the hub while a connection attempt waits for a Redis that never answers AUTH abandons it at once: no socket or timer left', async () => {
+  const sockets = new Set<net.Socket>();
+  let asked: () => void;
+  const bothAsked = new Promise<void>((resolve) => (asked = resolve));
+  const mute = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+    s.once('data', () => { // AUTH arrived; never answered
+      if (sockets.size === 2) asked();
+    });
+  });
+  mute.listen(0, '127.0.0.1');
+  await once(mute, 'listening');
+  try {
+    const before = snapshot();
+    const port = (mute.address() as net.AddressInfo).port;
+    const hub = createHub({ bus: redisBus({ url: `redis://:secret@127.0.0.1:${port}`, connectTimeout: 60_000, log: () => {} }) });
+    await bothAsked;
+    await hub.close();
+    // Well under the 60 s connect timeout: only abandoning the attempt frees its sockets and timer.
+    await assertWhole({ connections: 0, drained: () => Promise.resolve() }, before, 2_000);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => mute.close(r));
   }
 });

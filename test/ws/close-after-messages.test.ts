@@ -126,6 +126,11 @@ const CASES: Case[] = [
     outcome: ['fine', 'close 1007'],
   },
   {
+    name: 'a text, then a fragmented one cut off by a close frame: the unfinished one is not delivered as if whole',
+    bytes: Buffer.concat([text('whole'), text('cut', false), cont(' off', false), frame({ opcode: OP_CLOSE, payload: closeBody(1000) })]),
+    outcome: ['whole', 'close 1000'],
+  },
+  {
     name: '7.1.6: a 256 KiB message, a small one and a close',
     bytes: Buffer.concat([text(BIG), text('small'), frame({ opcode: OP_CLOSE, payload: closeBody(1000) }), ping]),
     outcome: [said(BIG), 'small', 'close 1000'],

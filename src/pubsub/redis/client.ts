@@ -46,7 +46,13 @@ export type RedisConnOptions = {
   db?: number;
   /** Milliseconds allowed to connect, authenticate and select. Default 5000. */
   connectTimeout?: number;
-  /** Largest bulk string accepted in a reply (bytes). Default 64 MiB. */
+  /**
+   * Aborting it gives up connecting: a connection already open is closed
+   * (its pending AUTH or SELECT failing with WEFT_REDIS_CLOSED), one still
+   * dialling once it opens.
+   */
+  signal?: AbortSignal;
+  /** Largest bulk string accepted in a reply (bytes; a whole reply may span this plus 64 KiB). Default 64 MiB. */
   maxBulk?: number;
   /** For a subscriber connection: called with every pub/sub message. */
   onMessage?: (channel: Buffer, payload: Buffer) => void;
@@ -93,10 +99,17 @@ export class RedisConn {
     const timeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
     const started = Date.now();
     const conn = await dial({ host: options.host, port: options.port, tls: options.tls, timeout, keepAlive: KEEPALIVE });
+    const signal = options.signal;
+    if (signal?.aborted) {
+      conn.close();
+      throw abandoned();
+    }
     const c = new RedisConn(conn, options);
     const timer = setTimeout(() => {
       c.shutdown(new RedisClientError('WEFT_REDIS_TIMEOUT', `no answer from ${options.host}:${options.port} within ${timeout} ms`));
     }, Math.max(0, timeout - (Date.now() - started)));
+    const abandon = (): void => c.shutdown(abandoned());
+    signal?.addEventListener('abort', abandon, { once: true });
     try {
       if (options.password !== undefined) {
         await c.command(options.username !== undefined ? ['AUTH', options.username, options.password] : ['AUTH', options.password]);
@@ -108,6 +121,7 @@ export class RedisConn {
       throw c.ended?.code === 'WEFT_REDIS_TIMEOUT' ? c.ended : err;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', abandon);
     }
     return c;
   }
@@ -232,5 +246,7 @@ export class RedisConn {
     this.onClose?.(why);
   }
 }
+
+const abandoned = (): RedisClientError => redisClosed('connection attempt abandoned');
 
 const isMessage = (v: RedisValue): boolean => Buffer.isBuffer(v) && v.equals(MESSAGE);

@@ -31,6 +31,8 @@ export const DEFAULT_MAX_BULK = 64 * 1024 * 1024;
 export const MAX_ARRAY = 1024 * 1024;
 /** Deepest nesting of arrays in a reply. */
 const MAX_DEPTH = 16;
+/** The shortest reply: a type byte and CRLF (`+\r\n`, an empty simple string). */
+const MIN_REPLY = 3;
 /** Parts at least this big are written without being copied into the write buffer (bytes). */
 export const LARGE_ARG = 16 * 1024;
 
@@ -74,15 +76,23 @@ export class ReplyParser {
   end = 0;
   need = 0;
   private readonly maxBulk: number;
+  /**
+   * Bytes one reply may span: its largest bulk string and a line's worth
+   * around it (a pub/sub message). Without it an array of bulk strings, each
+   * under maxBulk, could make its reader buffer without end.
+   */
+  private readonly maxReply: number;
 
   constructor(maxBulk = DEFAULT_MAX_BULK) {
     this.maxBulk = maxBulk;
+    this.maxReply = maxBulk + MAX_LINE;
   }
 
-  /** The first reply in `buf`, or INCOMPLETE. Throws WEFT_REDIS_PROTOCOL for bytes that are not RESP2. */
+  /** The first reply in `buf`, or INCOMPLETE. Throws WEFT_REDIS_PROTOCOL for bytes that are not RESP2 or a reply over the limits. */
   parse(buf: Buffer): RedisValue | typeof INCOMPLETE {
     const v = this.value(buf, 0, 0);
     if (v !== INCOMPLETE) this.need = 0;
+    else if (this.need > this.maxReply) throw redisProtocol(`a reply longer than ${this.maxReply} bytes`);
     return v;
   }
 
@@ -127,12 +137,19 @@ export class ReplyParser {
         if (n < 0) throw redisProtocol(`bad array length ${n}`);
         if (n > MAX_ARRAY) throw redisProtocol(`an array of ${n} elements is over the limit of ${MAX_ARRAY}`);
         if (depth >= MAX_DEPTH) throw redisProtocol(`arrays nested deeper than ${MAX_DEPTH}`);
-        const out: RedisValue[] = new Array<RedisValue>(n);
+        // Grown as elements parse, not sized from the header: an array that
+        // has not arrived is re-parsed on every retry, and its header alone
+        // must not cost an allocation of n slots each time.
+        const out: RedisValue[] = [];
         let p = next;
         for (let i = 0; i < n; i++) {
           const v = this.value(buf, p, depth + 1);
-          if (v === INCOMPLETE) return INCOMPLETE;
-          out[i] = v;
+          if (v === INCOMPLETE) {
+            // Every element still to come takes at least MIN_REPLY bytes: do not retry before they can be there.
+            this.need += MIN_REPLY * (n - i - 1);
+            return INCOMPLETE;
+          }
+          out.push(v);
           p = this.end;
         }
         this.end = p;
