@@ -121,7 +121,8 @@ async function reloadSettings(command: ServeCommand, before: CommandSettings, an
   if (announce && !next.settings.quiet) {
     const waiting = restartOnlyChanges(before.settings, next.settings);
     const note = waiting.length === 0 ? '' : ` (${waiting.join(', ')}: at the next start)`;
-    say(`reloaded ${next.configFile ?? 'the settings'}${next.settings.tls ? ' and the certificate' : ''}${note}`);
+    const certificate = before.settings.tls !== null && next.settings.tls !== null ? ' and the certificate' : '';
+    say(`reloaded ${next.configFile ?? 'the settings'}${certificate}${note}`);
   }
   return next;
 }
