@@ -104,15 +104,19 @@ async function drain(server: Server, report: (connections: number) => void): Pro
   await closing;
 }
 
+/** Settings re-read on SIGHUP, with the certificate and key they name, read and checked. */
+type Reloaded = { next: CommandSettings; tls: TlsMaterial | undefined };
+
 /**
  * Re-reads the settings (SIGHUP). Returns them, or null after one message
  * when they are broken (the caller keeps its old ones).
  */
-async function reloadSettings(command: ServeCommand, before: CommandSettings, announce: boolean): Promise<CommandSettings | null> {
+async function reloadSettings(command: ServeCommand, before: CommandSettings, announce: boolean): Promise<Reloaded | null> {
   let next: CommandSettings;
+  let tls: TlsMaterial | undefined;
   try {
     next = await resolveSettings(command, DEMO_SITE);
-    if (next.settings.tls !== null) loadTls(next.settings.tls);
+    if (next.settings.tls !== null) tls = loadTls(next.settings.tls);
   } catch (err) {
     const lines = (err as Error).message.split('\n');
     say(`SIGHUP: not reloaded, the old config and certificate stay: ${lines.length === 1 ? lines[0] : `\n${lines.join('\n')}`}`);
@@ -121,9 +125,10 @@ async function reloadSettings(command: ServeCommand, before: CommandSettings, an
   if (announce && !next.settings.quiet) {
     const waiting = restartOnlyChanges(before.settings, next.settings);
     const note = waiting.length === 0 ? '' : ` (${waiting.join(', ')}: at the next start)`;
-    say(`reloaded ${next.configFile ?? 'the settings'}${next.settings.tls ? ' and the certificate' : ''}${note}`);
+    const certificate = before.settings.tls !== null && next.settings.tls !== null ? ' and the certificate' : '';
+    say(`reloaded ${next.configFile ?? 'the settings'}${certificate}${note}`);
   }
-  return next;
+  return { next, tls };
 }
 
 /** One server process: the only one, or a worker. */
@@ -155,13 +160,13 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
   // One reload at a time, in order: a SIGHUP during a reload waits for it.
   const reloads = createSemaphore(1);
   const reload = (): void => void withPermit(reloads, async (): Promise<void> => {
-    const next = await reloadSettings(command, current, !inWorker);
-    if (next === null) return;
+    const reloaded = await reloadSettings(command, current, !inWorker);
+    if (reloaded === null) return;
     try {
-      const nextHandler = await siteHandler(next, demoFiles, hub);
-      if (tls !== undefined && next.settings.tls !== null) server.setSecureContext(loadTls(next.settings.tls));
+      const nextHandler = await siteHandler(reloaded.next, demoFiles, hub);
+      if (tls !== undefined && reloaded.tls !== undefined) server.setSecureContext(reloaded.tls);
       handler = nextHandler;
-      current = next;
+      current = reloaded.next;
     } catch (err) {
       say(`SIGHUP: not reloaded, the old config and certificate stay: ${(err as Error).message}`);
     }
@@ -215,9 +220,9 @@ async function supervise(command: ServeCommand, initial: CommandSettings): Promi
       if (n > 0 && !settings.quiet) say(waitingMessage(n, settings.shutdownTimeout));
     },
     reload: async () => {
-      const next = await reloadSettings(command, current, true);
-      if (next === null) return false;
-      current = next;
+      const reloaded = await reloadSettings(command, current, true);
+      if (reloaded === null) return false;
+      current = reloaded.next;
       return true;
     },
     log: say,

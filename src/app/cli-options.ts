@@ -158,6 +158,8 @@ function parseUsers(values: readonly string[]): Record<string, Credential> {
     // Never echo the value: it holds a password.
     if (colon <= 0 || colon === v.length - 1) throw new CliError('--auth takes user:password (or user:hash from `weft hash-password`)');
     const user = v.slice(0, colon);
+    // As a key of a plain object it would set the prototype: the user would vanish.
+    if (user === '__proto__') throw new CliError('--auth: "__proto__" cannot be a user name');
     const secret = v.slice(colon + 1);
     users[user] = isPasswordHash(secret) ? { hash: secret } : { password: secret };
   }

@@ -7,7 +7,9 @@
  *   that, connections would all go to the first ones.
  * - A worker that cannot start serving (a busy port, a bad certificate) says
  *   why (FATAL_MESSAGE) and the primary exits 1 with that one line: it is a
- *   configuration error, and another worker would fail the same way.
+ *   configuration error, and another worker would fail the same way. Once
+ *   all have listened, the same from a restarted worker is only logged: the
+ *   others keep serving, and it is restarted like a crash at start.
  * - A worker that dies later is restarted (with a growing delay if workers
  *   keep dying at start, so a crash loop does not spin).
  * - SIGHUP is checked by the primary (`reload`) and passed on to workers.
@@ -42,7 +44,7 @@ export type PrimaryOptions = {
   shutdownTimeout: number;
   /** Called once, when every worker listens. */
   onListening: (address: { address: string; port: number }) => void;
-  /** A worker cannot serve: called once with its reason, then the primary exits 1. */
+  /** A worker cannot serve before all have listened: called once with its reason, then the primary exits 1. */
   onFatal: (message: string) => void;
   /** Shutdown began: the connections the workers wait for, in all. */
   onDraining: (connections: number) => void;
@@ -77,6 +79,10 @@ export function runPrimary(options: PrimaryOptions): void {
   };
 
   const onMessage = (w: Worker, m: WorkerMessage): void => {
+    // Once every worker has listened, one that cannot start is a restart that
+    // met a config file broken since: those serving go on, and it is retried
+    // (with the growing delay) until the file is mended.
+    if (m?.type === FATAL_MESSAGE && announced) return options.log(`worker ${w.process.pid} cannot start: ${String(m.message)}`);
     if (m?.type === FATAL_MESSAGE && !failed) {
       failed = true;
       stopping = true;

@@ -64,5 +64,8 @@ export async function resolveSettings(command: ServeCommand, demoSite: string, c
 
 /** The restart-only settings that differ between two configs, by name. */
 export function restartOnlyChanges(before: Settings, after: Settings): string[] {
-  return RESTART_ONLY.filter((k) => before[k] !== after[k]);
+  const changed: string[] = RESTART_ONLY.filter((k) => before[k] !== after[k]);
+  // A reload replaces the certificate; whether the listener speaks TLS at all was decided at start.
+  if ((before.tls === null) !== (after.tls === null)) changed.push('tls');
+  return changed;
 }

@@ -122,6 +122,22 @@ export function parseJsonWithPositions(text: string): ParsedJson {
     return fail(`unexpected ${describe(i)}: expected a value`);
   };
 
+  /** After an object's or an array's member: true past its closing bracket, false past a comma before the next one. */
+  const closedAfterMember = (close: '}' | ']'): boolean => {
+    skipSpace();
+    if (text[i] === ',') {
+      const comma = i++;
+      skipSpace();
+      if (text[i] === close) fail(`trailing comma before "${close}"`, comma);
+      return false;
+    }
+    if (text[i] === close) {
+      i++;
+      return true;
+    }
+    return fail(`unexpected ${describe(i)}: expected "," or "${close}"`);
+  };
+
   const parseObject = (path: (string | number)[]): Record<string, unknown> => {
     const out: Record<string, unknown> = Object.create(null);
     i++;
@@ -141,18 +157,7 @@ export function parseJsonWithPositions(text: string): ParsedJson {
       if (text[i] !== ':') fail(`unexpected ${describe(i)}: expected ":" after the key`);
       i++;
       out[key] = parseValue([...path, key]);
-      skipSpace();
-      if (text[i] === ',') {
-        const comma = i++;
-        skipSpace();
-        if (text[i] === '}') fail('trailing comma before "}"', comma);
-        continue;
-      }
-      if (text[i] === '}') {
-        i++;
-        return out;
-      }
-      fail(`unexpected ${describe(i)}: expected "," or "}"`);
+      if (closedAfterMember('}')) return out;
     }
   };
 
@@ -166,18 +171,7 @@ export function parseJsonWithPositions(text: string): ParsedJson {
     }
     for (;;) {
       out.push(parseValue([...path, out.length]));
-      skipSpace();
-      if (text[i] === ',') {
-        const comma = i++;
-        skipSpace();
-        if (text[i] === ']') fail('trailing comma before "]"', comma);
-        continue;
-      }
-      if (text[i] === ']') {
-        i++;
-        return out;
-      }
-      fail(`unexpected ${describe(i)}: expected "," or "]"`);
+      if (closedAfterMember(']')) return out;
     }
   };
 

@@ -319,6 +319,8 @@ const READERS: Record<string, KeyReader> = {
     const users: Record<string, Credential> = {};
     for (const [name, hash] of Object.entries(o.users)) {
       if (name.includes(':') || name === '') check.error([...up, name], `user name ${JSON.stringify(name)} cannot be empty or hold ":"`, true);
+      // As a key of a plain object it would set the prototype: the user would vanish.
+      else if (name === '__proto__') check.error([...up, name], 'user name "__proto__" cannot be used', true);
       if (typeof hash !== 'string' || !isPasswordHash(hash)) {
         check.error([...up, name], `the password of "${name}" must be a hash from \`weft hash-password\`, not a password`);
       } else {

@@ -44,9 +44,10 @@ function hiddenUnder(root: string, files: readonly string[]): ((segments: readon
   const paths = files
     .map((f) => relative(root, f))
     .filter((r) => r !== '' && !r.startsWith('..') && !isAbsolute(r))
-    .map((r) => r.split(sep).join('/'));
+    .map((r) => r.split(sep));
   if (paths.length === 0) return undefined;
-  return (segments) => paths.includes(segments.join('/'));
+  // Asked of every request and every listed name: compared segment by segment, nothing joined.
+  return (segments) => paths.some((p) => p.length === segments.length && p.every((s, i) => s === segments[i]));
 }
 
 /** The command's handler. */

@@ -57,7 +57,8 @@ export function compilePattern(source: string): UrlPattern {
     if (part.includes('**')) throw new PatternError('"**" is a whole segment ("/assets/**")');
     if (part.startsWith(':')) {
       const name = part.slice(1);
-      if (!NAME.test(name)) throw new PatternError(`":${name}" is not a parameter name (letters, digits, "_")`);
+      // "__proto__" cannot be a key of the captures' plain object: its segment would be lost.
+      if (!NAME.test(name) || name === '__proto__') throw new PatternError(`":${name}" is not a parameter name (letters, digits, "_")`);
       if (names.includes(name)) throw new PatternError(`":${name}" appears twice`);
       names.push(name);
       return { kind: 'param', name };

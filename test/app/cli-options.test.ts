@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CliError, HELP, parseCli } from '../../src/app/cli-options.js';
 import { cacheControlOf, mergeSettings } from '../../src/app/settings.js';
+import { parseSiteConfig } from '../../src/app/site-config.js';
 
 const serve = (argv: string[], env = {}) => {
   const c = parseCli(argv, env);
@@ -71,4 +72,10 @@ test('flags override the config file; the cache policy is one setting', () => {
   assert.equal(cacheControlOf({}), 'no-cache');
   assert.equal(cacheControlOf({ immutable: true }), 'public, max-age=31536000, immutable');
   assert.equal(mergeSettings('/srv', {}, { quiet: true }).log, 'off');
+});
+
+test('a user named __proto__ is refused, on the command line and in a config file (it vanished, and nobody could log in)', () => {
+  assert.throws(() => parseCli(['--auth', '__proto__:pw']), (e: unknown) => e instanceof CliError && /__proto__/.test(e.message));
+  const hash = '$scrypt$ln=14,r=8,p=5$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g';
+  assert.throws(() => parseSiteConfig(`{ "auth": { "users": { "__proto__": "${hash}" } } }`, 'weft.json'), /weft\.json:1:24: user name "__proto__"/);
 });

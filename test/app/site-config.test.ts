@@ -118,6 +118,11 @@ describe('path patterns', () => {
     }
   });
 
+  test('a parameter named __proto__ is refused: a capture could not hold it, and its redirect went to /[object Object]', () => {
+    assert.throws(() => compilePattern('/a/:__proto__'), (e: unknown) => e instanceof PatternError && /not a parameter name/.test(e.message));
+    assert.throws(() => parseSiteConfig(JSON.stringify({ redirects: [{ source: '/a/:__proto__', destination: '/b/:__proto__' }] }), 'weft.json'), /not a parameter name/);
+  });
+
   test('destinations: params checked, filled and encoded, query kept unless replaced', () => {
     const p = compilePattern('/blog/:year/:slug');
     assert.throws(() => checkDestination('/posts/:id', p, true), /":id" is not a parameter/);

@@ -12,10 +12,13 @@ import { ROOT } from '../support.js';
 export const CLI = join(ROOT, 'dist', 'cli.js');
 const execFileP = promisify(execFile);
 
+/** A bound on waiting for a line, so that a broken command fails its test instead of hanging it (ms); never a measure. */
+const WAIT_PATIENCE_MS = 30_000;
+
 /** Text a stream has produced so far, and a way to wait for a pattern in it. */
 export class Output {
   text = '';
-  private waiters: { re: RegExp; from: number; resolve: (m: RegExpExecArray) => void }[] = [];
+  private waiters: { re: RegExp; from: number; resolve: (m: RegExpExecArray | null) => void }[] = [];
   private ended = false;
 
   constructor(stream: NodeJS.ReadableStream | null) {
@@ -26,27 +29,36 @@ export class Output {
     });
     stream?.on('end', () => {
       this.ended = true;
-      for (const w of this.waiters) w.resolve(null as never);
+      for (const w of this.waiters) w.resolve(null);
     });
   }
 
-  private check(w: { re: RegExp; from: number; resolve: (m: RegExpExecArray) => void }): boolean {
+  private check(w: { re: RegExp; from: number; resolve: (m: RegExpExecArray | null) => void }): boolean {
     const m = w.re.exec(this.text.slice(w.from));
     if (m === null) return false;
     w.resolve(m);
     return true;
   }
 
-  /** Resolves with the first match of `re` after offset `from` (rejects if the stream ends first). */
+  /**
+   * Resolves with the first match of `re` after offset `from`; rejects if the
+   * stream ends first, or after WAIT_PATIENCE_MS, so that a line never
+   * printed fails the test (with the output so far) instead of hanging the run.
+   */
   async waitFor(re: RegExp, from = 0): Promise<RegExpExecArray> {
-    const m = await new Promise<RegExpExecArray>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const m = await new Promise<RegExpExecArray | null>((resolve) => {
       const w = { re, from, resolve };
-      if (!this.check(w)) {
-        if (this.ended) resolve(null as never);
-        else this.waiters.push(w);
-      }
+      if (this.check(w)) return;
+      if (this.ended) return resolve(null);
+      this.waiters.push(w);
+      timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        resolve(null);
+      }, WAIT_PATIENCE_MS);
     });
-    if (m === null) throw new Error(`output ended without ${re}:\n${this.text}`);
+    clearTimeout(timer);
+    if (m === null) throw new Error(`output ${this.ended ? 'ended' : `went ${WAIT_PATIENCE_MS} ms`} without ${re}:\n${this.text}`);
     return m;
   }
 }

@@ -57,6 +57,25 @@ test('--workers 2: both answer as soon as the banner is out; a worker that dies 
   await w.stop();
 });
 
+test('--workers: a worker restarted after the config file broke cannot start, and the workers serving go on', async () => {
+  const site = mkdtempSync(join(tmpdir(), 'weft-workers-broken-'));
+  try {
+    writeFileSync(join(site, 'hello.txt'), 'hello\n');
+    writeFileSync(join(site, 'weft.json'), '{}');
+    const w = await startWeft([site, '--workers', '2', '--expose-pid', '--log', 'off']);
+    const { pid: victim } = await answer(w.port);
+    writeFileSync(join(site, 'weft.json'), '{ "cleanUrls": "yes" }'); // edited, never reloaded
+    process.kill(victim, 'SIGKILL');
+    await w.err.waitFor(/^weft: worker \d+ cannot start: .*weft\.json:1:16: cleanUrls must be/m);
+    const survivor = await answer(w.port);
+    assert.notEqual(survivor.pid, victim);
+    assert.equal(w.child.exitCode, null, 'the primary still runs');
+    await w.stop();
+  } finally {
+    rmSync(site, { recursive: true, force: true });
+  }
+});
+
 test('--workers on a busy port: one line, exit 1, no restart loop', async () => {
   const first = await startWeft([dir, '--log', 'off']);
   const r = await runWeft([dir, '--port', String(first.port), '--workers', '2']);
