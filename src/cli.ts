@@ -24,7 +24,7 @@ import { loadTls, type TlsMaterial } from './app/tls-files.js';
 import { createServer, type Server } from './http/server.js';
 import type { Handler } from './http/types.js';
 import { createHub, type Hub } from './pubsub/hub.js';
-import { createSemaphore, withPermit } from './sync/semaphore.js';
+import { coalesced } from './sync/coalesce.js';
 
 const DEMO_SITE = fileURLToPath(new URL('../demo/', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
@@ -157,9 +157,8 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
   }
   if (!inWorker) printBanner(current, server.host, server.port);
 
-  // One reload at a time, in order: a SIGHUP during a reload waits for it.
-  const reloads = createSemaphore(1);
-  const reload = (): void => void withPermit(reloads, async (): Promise<void> => {
+  // One reload at a time; SIGHUPs during a reload make one more, of the latest files.
+  const reloadOnce = coalesced(async (): Promise<void> => {
     const reloaded = await reloadSettings(command, current, !inWorker);
     if (reloaded === null) return;
     try {
@@ -171,6 +170,7 @@ async function serve(command: ServeCommand, initial: CommandSettings): Promise<v
       say(`SIGHUP: not reloaded, the old config and certificate stay: ${(err as Error).message}`);
     }
   });
+  const reload = (): void => void reloadOnce();
   const shutdown = (): void => {
     void drain(server, (n) => {
       if (inWorker) reportDraining(n);
