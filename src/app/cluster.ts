@@ -19,7 +19,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { startIpcRelay } from '../pubsub/ipc-relay.js';
-import { createSemaphore, withPermit } from '../sync/semaphore.js';
+import { coalesced } from '../sync/coalesce.js';
 
 /** Message from the primary asking a worker to drain and exit. */
 export const SHUTDOWN_MESSAGE = 'weft:shutdown';
@@ -116,7 +116,10 @@ export function runPrimary(options: PrimaryOptions): void {
     }
     options.log(`worker ${w.process.pid} exited (${signal ?? code}); starting another`);
     if (Date.now() - born < EARLY_DEATH) restartDelay = Math.min(MAX_RESTART_DELAY, Math.max(100, restartDelay * 2));
-    setTimeout(fork, restartDelay).unref();
+    // A shutdown that begins meanwhile must not get a worker that never hears of it.
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, restartDelay).unref();
   });
 
   const stop = (): void => {
@@ -140,14 +143,12 @@ export function runPrimary(options: PrimaryOptions): void {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // One reload at a time: workers hear of each in the order they were checked.
-  const reloads = createSemaphore(1);
-  process.on('SIGHUP', () => {
-    void withPermit(reloads, async () => {
-      if (!(await options.reload()) || stopping) return;
-      for (const w of started.keys()) if (w.isConnected()) w.send(RELOAD_MESSAGE);
-    });
+  // One reload at a time, workers told of each in order; SIGHUPs during a reload make one more.
+  const reload = coalesced(async () => {
+    if (!(await options.reload()) || stopping) return;
+    for (const w of started.keys()) if (w.isConnected()) w.send(RELOAD_MESSAGE);
   });
+  process.on('SIGHUP', () => void reload());
 
   // Bytes cross the IPC channel as bytes, not as JSON arrays of numbers.
   cluster.setupPrimary({ serialization: 'advanced' });
