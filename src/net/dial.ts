@@ -21,15 +21,19 @@ export type DialOptions = ConnOptions & {
   timeout?: number;
   /** TCP keep-alive probes after this many idle milliseconds; 0 disables them. Default 0. */
   keepAlive?: number;
+  /** Aborting gives up the attempt: the socket is destroyed, the promise rejects with WEFT_DIAL_ABORTED. */
+  signal?: AbortSignal;
 };
 
 /**
  * Connects; resolves with the Conn once the connection (and TLS handshake)
  * is up; rejects with the socket's error (ECONNREFUSED, a certificate
- * error) or with WEFT_DIAL_TIMEOUT. The caller owns the Conn and closes it.
+ * error), WEFT_DIAL_TIMEOUT or WEFT_DIAL_ABORTED. The caller owns the Conn
+ * and closes it.
  */
 export function dial(options: DialOptions): Promise<Conn> {
-  const { host, port } = options;
+  const { host, port, signal } = options;
+  if (signal?.aborted) return Promise.reject(dialAborted(host, port));
   const socket = options.tls
     ? tls.connect({ servername: net.isIP(host) === 0 ? host : undefined, ...options.tls, host, port })
     : net.connect({ host, port });
@@ -39,6 +43,7 @@ export function dial(options: DialOptions): Promise<Conn> {
       clearTimeout(timer);
       socket.off(ready, onReady);
       socket.off('error', settle);
+      signal?.removeEventListener('abort', onAbort);
       if (err !== null) {
         socket.destroy();
         reject(err);
@@ -49,11 +54,16 @@ export function dial(options: DialOptions): Promise<Conn> {
       resolve(new Conn(socket, { readHighWaterMark: options.readHighWaterMark }));
     };
     const onReady = (): void => settle(null);
+    const onAbort = (): void => settle(dialAborted(host, port));
     const timer = setTimeout(
       () => settle(new NetError('WEFT_DIAL_TIMEOUT', `no connection to ${host}:${port} within ${options.timeout ?? DEFAULT_DIAL_TIMEOUT} ms`)),
       options.timeout ?? DEFAULT_DIAL_TIMEOUT,
     );
     socket.once(ready, onReady);
     socket.once('error', settle);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+const dialAborted = (host: string, port: number): NetError =>
+  new NetError('WEFT_DIAL_ABORTED', `connecting to ${host}:${port} was abandoned`);

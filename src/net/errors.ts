@@ -8,7 +8,8 @@ export type NetErrorCode =
   | 'WEFT_CONCURRENT_READ'
   | 'WEFT_LISTENER_CLOSED'
   | 'WEFT_MESSAGE_TOO_LONG'
-  | 'WEFT_DIAL_TIMEOUT';
+  | 'WEFT_DIAL_TIMEOUT'
+  | 'WEFT_DIAL_ABORTED';
 
 export class NetError extends Error {
   readonly code: NetErrorCode;

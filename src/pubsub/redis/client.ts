@@ -22,6 +22,7 @@ import { BufWriter } from '../../net/bufwriter.js';
 import type { Conn } from '../../net/conn.js';
 import { dial } from '../../net/dial.js';
 import { DynBuf } from '../../net/dynbuf.js';
+import type { NetError } from '../../net/errors.js';
 import { Deque } from '../../sync/deque.js';
 import { RedisClientError, RedisError, redisClosed, redisProtocol } from './errors.js';
 import { INCOMPLETE, ReplyParser, writeCommand, type RedisValue, type RespArg } from './resp.js';
@@ -98,8 +99,10 @@ export class RedisConn {
   static async connect(options: RedisConnOptions): Promise<RedisConn> {
     const timeout = options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
     const started = Date.now();
-    const conn = await dial({ host: options.host, port: options.port, tls: options.tls, timeout, keepAlive: KEEPALIVE });
     const signal = options.signal;
+    const conn = await dial({ host: options.host, port: options.port, tls: options.tls, timeout, keepAlive: KEEPALIVE, signal }).catch((err: unknown) => {
+      throw (err as NetError).code === 'WEFT_DIAL_ABORTED' ? abandoned() : err;
+    });
     if (signal?.aborted) {
       conn.close();
       throw abandoned();
