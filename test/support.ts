@@ -100,3 +100,8 @@ export function makeSelfSignedCert(dir: string, name = 'localhost'): TestCert {
     '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
   return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), keyFile, certFile };
 }
+
+/** Polls `cond` every 5 ms until it holds (for state a test cannot await, such as a server's counters). */
+export async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
+}

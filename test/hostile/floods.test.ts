@@ -16,17 +16,13 @@ import { createServer } from '../../src/http/server.js';
 import type { Handler } from '../../src/http/types.js';
 import { connect, exchange, parseResponses, readToEnd, startServer } from '../http/support.js';
 import { assertWhole, snapshot, assertWholeAfterAll } from '../leaks.js';
-import { hasCommands, makeSelfSignedCert, type TestCert } from '../support.js';
+import { hasCommands, makeSelfSignedCert, until, type TestCert } from '../support.js';
 
 assertWholeAfterAll();
 
 const answer: Handler = async (req, body) => {
   const n = (await readAll(body)).length;
   return { code: 200, body: bodyFromBuffer(`${req.method} ${req.path} ${n}\n`) };
-};
-
-const until = async (cond: () => boolean): Promise<void> => {
-  while (!cond()) await new Promise((r) => setTimeout(r, 5));
 };
 
 test("2,000 connections over maxConnections 50 ('queue'): every one is answered in turn", async () => {

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { readAll } from '../../src/http/body.js';
 import { connect, parseResponses, readToEnd, startServer } from '../http/support.js';
 import { assertWhole, snapshot, assertWholeAfterAll } from '../leaks.js';
+import { until } from '../support.js';
 
 assertWholeAfterAll();
 
@@ -28,10 +29,6 @@ async function probe(port: number): Promise<number> {
 }
 
 /** Resolves once `cond` holds (checked every few ms; the test's timeout bounds it). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 5));
-}
-
 const untilConnections = (server: { connections: number }, n: number): Promise<void> => until(() => server.connections === n);
 
 test('connections reset while queued over maxConnections release their slots', async () => {
