@@ -247,7 +247,12 @@ export function prepareHeaders(headers: ResponseHeaders): PreparedHeaders {
       text += `${name}: ${item}\r\n`;
     }
   }
-  return { names, values: names.map((n) => headers[n]!), bytes: Buffer.from(text, 'latin1'), flags: fieldFlags(headers) };
+  // A list value is kept as a copy: the same array changed in place must not pass for the one serialised.
+  const values = names.map((n) => {
+    const v = headers[n]!;
+    return typeof v === 'object' ? [...v] : v;
+  });
+  return { names, values, bytes: Buffer.from(text, 'latin1'), flags: fieldFlags(headers) };
 }
 
 /** True when `headers` holds exactly the fields `prepared` was made from, in the same order. */
@@ -255,10 +260,19 @@ function stillPrepared(headers: ResponseHeaders, prepared: PreparedHeaders): boo
   const { names, values } = prepared;
   let i = 0;
   for (const name in headers) {
-    if (name !== names[i] || headers[name] !== values[i]) return false;
+    if (name !== names[i]) return false;
+    const v = headers[name]!;
+    const was = values[i]!;
+    if (v !== was && !(typeof v === 'object' && typeof was === 'object' && sameItems(v, was))) return false;
     i++;
   }
   return i === names.length;
+}
+
+function sameItems(a: readonly (string | number)[], b: readonly (string | number)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**

@@ -4,6 +4,7 @@ import { addDemoRoutes } from '../../src/app/demo.js';
 import { router } from '../../src/app/router.js';
 import { bodyFromBuffer, bodyFromGenerator } from '../../src/http/body.js';
 import { parseHttpDate } from '../../src/http/date.js';
+import { prepareHeaders } from '../../src/http/response.js';
 import type { Handler, ResponseHeaders } from '../../src/http/types.js';
 import { closed, connect, exchange, parseResponses, startServer } from './support.js';
 
@@ -183,4 +184,16 @@ test('the body reader is closed exactly once, also when the client goes away', a
   } finally {
     await s.close();
   }
+});
+
+test('prepared header bytes are used only while headers hold what they were made from, a list changed in place included', async () => {
+  const headers: Record<string, string | string[]> = { 'content-type': 'text/plain', 'set-cookie': ['a=1'] };
+  const prepared = prepareHeaders(headers);
+  await with1(() => ({ code: 200, headers, prepared, body: bodyFromBuffer('hi') }), async (port) => {
+    const first = (await exchange(port, req('GET'))).toString('latin1');
+    assert.match(first, /\r\nset-cookie: a=1\r\n/);
+    (headers['set-cookie'] as string[]).push('b=2'); // the same array, changed in place
+    const second = (await exchange(port, req('GET'))).toString('latin1');
+    assert.match(second, /\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n/);
+  });
 });
