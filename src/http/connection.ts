@@ -594,6 +594,8 @@ async function answerError(out: BufWriter, err: unknown, ctx: ConnectionContext)
  */
 async function closeGracefully(conn: Conn, unread: boolean): Promise<void> {
   if (conn.closed) return;
+  // After a timeout's 408 the client may still be sending: read it away too.
+  conn.resumeReading();
   await conn.end();
   if (!unread && conn.readEnded) return;
   let budget = LINGER_BYTES;

@@ -40,6 +40,8 @@ export class Conn {
   private paused = false;
   private eof = false;
   private readErr: Error | null = null;
+  /** readErr was set by interruptRead, not by the socket. */
+  private interrupted = false;
   private reader: Waiter<Buffer> | null = null;
   /** Largest number of unread bytes ever held (for bounded-memory checks). */
   peakUnread = 0;
@@ -169,11 +171,24 @@ export class Conn {
   interruptRead(err: Error): void {
     if (this.readErr !== null) return;
     this.readErr = err;
+    this.interrupted = true;
     const r = this.reader;
     if (r !== null) {
       this.reader = null;
       r.reject(err);
     }
+  }
+
+  /**
+   * Undoes interruptRead: reads deliver what the peer sends again. For the
+   * close after a timeout's answer, which reads (and discards) what the
+   * client is still sending, so that closing with unread bytes does not
+   * reset the connection and lose the answer on its way.
+   */
+  resumeReading(): void {
+    if (!this.interrupted) return;
+    this.interrupted = false;
+    this.readErr = this.failed && !this.eof ? connClosed() : null;
   }
 
   /**

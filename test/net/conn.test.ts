@@ -207,3 +207,27 @@ test('an echo loop whose client never reads holds bounded memory', async () => {
   conn.close();
   await echo;
 });
+
+test('resumeReading undoes interruptRead, so a close can drain what the peer still sends; a real failure is kept', async () => {
+  const { conn, client } = await pair();
+  const pending = conn.read();
+  conn.interruptRead(new Error('timed out'));
+  await assert.rejects(pending, /timed out/);
+  await assert.rejects(conn.read(), /timed out/);
+  conn.resumeReading();
+  client.write('more');
+  assert.equal((await conn.read()).toString(), 'more');
+  client.end();
+  assert.equal((await conn.read()).length, 0, 'then EOF');
+  conn.close();
+
+  const second = await pair();
+  second.conn.interruptRead(new Error('timed out'));
+  const gone = closeOf(second.client);
+  second.client.destroy();
+  await gone;
+  second.conn.resumeReading();
+  const after = await second.conn.read().then((b) => b.length, (err: Error) => err.message);
+  assert.ok(after === 0 || after === 'connection closed', `a read after the peer left ends at once (${after})`);
+  second.conn.close();
+});
