@@ -11,7 +11,7 @@
  * - An unread request body is drained (up to a bound) before the next request,
  *   or the connection is closed.
  */
-import type { Conn } from '../net/conn.js';
+import type { ChunkSink, Conn } from '../net/conn.js';
 import { DynBuf } from '../net/dynbuf.js';
 import { BufWriter } from '../net/bufwriter.js';
 import { bodyFromBuffer } from './body.js';
@@ -135,6 +135,8 @@ class Session implements BodySource {
   /** How far the current response has got (the response writer updates it). */
   readonly progress: WriteProgress = { headSent: false, bytes: 0 };
   private flushScheduled = false;
+  /** Resolves the loop's wait in readMore, once the sink stops. */
+  wake: ((step: Step | Promise<Step>) => void) | null = null;
 
   constructor(
     readonly state: ConnectionState,
@@ -189,6 +191,27 @@ class Session implements BodySource {
     return this.out.flush();
   }
 
+  /**
+   * Serves each chunk of the next request head the moment it arrives, in
+   * the socket's 'data' event (Conn.deliver), for as long as the requests it
+   * completes are answered synchronously; the first step that needs a wait
+   * (or anything but more bytes) goes to the loop waiting in readMore.
+   */
+  readonly sink: ChunkSink = (chunk) => {
+    let step: Step | Promise<Step>;
+    try {
+      step = chunk === null ? readChunk(this) : serveChunk(this, chunk);
+    } catch (err) {
+      // Never out into the socket's event: the loop rejects and closes.
+      step = Promise.reject(err);
+    }
+    if (step === READ) return true;
+    const wake = this.wake!;
+    this.wake = null;
+    wake(step);
+    return false;
+  };
+
   private deferredFlush = (): void => {
     this.flushScheduled = false;
     this.out.flush()?.catch(() => this.state.conn.close());
@@ -199,39 +222,25 @@ class Session implements BodySource {
  * Serves one connection until it closes. Owns `state.conn` and closes it,
  * unless an upgrade handler takes it over.
  *
- * A request already buffered (pipelining) is parsed without a wait, and an
- * exchange whose handler and response are synchronous (a body in memory)
- * completes without one: the loop awaits only the socket, and what is async.
+ * The loop goes from step to step (serve what is buffered, read more, close)
+ * and awaits only what must be waited for. A request already buffered
+ * (pipelining) is parsed without a wait, and an exchange whose handler and
+ * response are synchronous (a body in memory) completes without one; while
+ * the loop waits for a head, each chunk is served the moment it arrives (see
+ * Session.sink), so a keep-alive connection makes no promise per request.
  */
 export async function serveConnection(state: ConnectionState, ctx: ConnectionContext): Promise<void> {
   const conn = state.conn;
   const session = new Session(state, ctx);
   try {
+    let step: Step | Promise<Step> = SERVE;
     for (;;) {
-      let head: RequestHead | null | undefined;
-      try {
-        head = takeHead(session);
-        while (head === undefined) {
-          const ready = beforeRead(session);
-          if (ready === STOP) {
-            head = null;
-            break;
-          }
-          if (ready !== undefined) await ready;
-          head = afterRead(session, await conn.read());
-        }
-      } catch (err) {
-        await answerError(session.out, err, ctx);
-        break;
-      }
-      if (head === null) break;
-      const exchanged = exchange(head, session);
-      const outcome = exchanged instanceof Promise ? await exchanged : exchanged;
-      if (outcome === 'upgraded') return;
-      if (outcome === 'close' || ctx.stopping) break;
-      const flushed = session.flushOrBatch();
-      if (flushed !== undefined) await flushed;
+      if (step === SERVE) step = serveBuffered(session);
+      else if (step === READ) step = readMore(session);
+      else break;
+      if (step instanceof Promise) step = await step;
     }
+    if (step === UPGRADED) return;
     await session.out.flush();
     await closeGracefully(conn, session.input.length > 0);
   } catch {
@@ -239,6 +248,89 @@ export async function serveConnection(state: ConnectionState, ctx: ConnectionCon
   } finally {
     if (!state.upgraded) conn.close();
   }
+}
+
+/**
+ * Where the connection loop goes next: serve the requests buffered, wait
+ * for more bytes, close gracefully, or stop (an upgrade handler owns the
+ * connection). A promise of a step resolves to one of these, never to a
+ * promise that waits for another step: the chain stays one link long
+ * however many requests a connection serves.
+ */
+type Step = typeof SERVE | typeof READ | typeof CLOSE | typeof UPGRADED;
+const SERVE = 'serve';
+const READ = 'read';
+const CLOSE = 'close';
+const UPGRADED = 'upgraded';
+
+/**
+ * Serves the requests already buffered, for as long as that needs no wait.
+ * READ once more bytes are needed (and the connection is ready to wait for
+ * them).
+ */
+function serveBuffered(session: Session): Step | Promise<Step> {
+  for (;;) {
+    let head: RequestHead | undefined;
+    try {
+      head = takeHead(session);
+    } catch (err) {
+      return unreadable(session, err);
+    }
+    if (head === undefined) return readyToRead(session);
+    const exchanged = exchange(head, session);
+    if (exchanged instanceof Promise) return exchanged.then((outcome) => afterExchange(session, outcome) ?? SERVE);
+    const step = afterExchange(session, exchanged);
+    if (step !== undefined) return step;
+  }
+}
+
+/** The step after an exchange, or undefined to go on with the next request at once. */
+function afterExchange(session: Session, outcome: Outcome): Step | Promise<Step> | undefined {
+  if (outcome === 'upgraded') return UPGRADED;
+  if (outcome === 'close' || session.ctx.stopping) return CLOSE;
+  const flushed = session.flushOrBatch();
+  return flushed === undefined ? undefined : flushed.then(() => SERVE);
+}
+
+/** beforeRead, as a step: STOP closes, a flush the client has not taken yet is awaited first. */
+function readyToRead(session: Session): Step | Promise<Step> {
+  const ready = beforeRead(session);
+  if (ready === STOP) return CLOSE;
+  return ready === undefined ? READ : ready.then(() => READ);
+}
+
+/**
+ * Waits for more of the next request head. Chunks go straight to the
+ * session's sink when the connection can deliver them so; otherwise (a
+ * chunk already queued, the read side ended) through read().
+ */
+function readMore(session: Session): Promise<Step> {
+  if (!session.state.conn.deliver(session.sink)) return readChunk(session);
+  return new Promise((resolve) => (session.wake = resolve));
+}
+
+/** Reads one chunk and serves what it completes. */
+function readChunk(session: Session): Promise<Step> {
+  return session.state.conn.read().then(
+    (chunk) => serveChunk(session, chunk),
+    (err: unknown) => unreadable(session, err),
+  );
+}
+
+/** Takes in a chunk (empty at EOF) and serves the requests it completes. */
+function serveChunk(session: Session, chunk: Buffer): Step | Promise<Step> {
+  let more: boolean;
+  try {
+    more = afterRead(session, chunk);
+  } catch (err) {
+    return unreadable(session, err);
+  }
+  return more ? serveBuffered(session) : CLOSE;
+}
+
+/** A request that could not be read: answered (HTTPError), or the connection failed. */
+function unreadable(session: Session, err: unknown): Promise<Step> {
+  return answerError(session.out, err, session.ctx).then(() => CLOSE);
 }
 
 /**
@@ -314,18 +406,18 @@ function beforeRead(session: Session): Promise<void> | undefined | typeof STOP {
 }
 
 /**
- * Takes in what a read brought: the next request head if it is complete
- * now, undefined when more is needed, null at a clean EOF between requests.
- * Throws HTTPError for bad input or a head cut by EOF.
+ * Takes in what a read brought: true when there is something to serve,
+ * false at a clean EOF between requests. Throws HTTPError for a head cut by
+ * EOF.
  */
-function afterRead(session: Session, chunk: Buffer): RequestHead | null | undefined {
+function afterRead(session: Session, chunk: Buffer): boolean {
   if (chunk.length === 0) {
     session.state.deadline = 0;
-    if (session.input.length === 0) return null;
+    if (session.input.length === 0) return false;
     throw new HTTPError(400, 'incomplete request head', { close: true });
   }
   session.input.append(chunk);
-  return takeHead(session);
+  return true;
 }
 
 function headTooLarge(input: DynBuf, limits: HTTPLimits): HTTPError {

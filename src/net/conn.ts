@@ -24,6 +24,13 @@ export type ConnOptions = {
 };
 
 type Waiter<T> = { resolve: (v: T) => void; reject: (e: Error) => void };
+
+/**
+ * Takes a chunk the moment it arrives (see Conn.deliver) and returns true to
+ * take the next one the same way. Null means the read side ended, failed or
+ * was interrupted: read() says which.
+ */
+export type ChunkSink = (chunk: Buffer | null) => boolean;
 type FlushWaiter = Waiter<void> & { upTo: number };
 
 const EMPTY = Buffer.alloc(0);
@@ -43,6 +50,7 @@ export class Conn {
   /** readErr was set by interruptRead, not by the socket. */
   private interrupted = false;
   private reader: Waiter<Buffer> | null = null;
+  private sink: ChunkSink | null = null;
   /** Largest number of unread bytes ever held (for bounded-memory checks). */
   peakUnread = 0;
 
@@ -89,6 +97,17 @@ export class Conn {
       r.resolve(chunk);
       return;
     }
+    const s = this.sink;
+    if (s !== null) {
+      // Not set during the call: an end or failure the sink itself causes is
+      // seen here, after it returns, instead of calling it again inside itself.
+      this.sink = null;
+      if (s(chunk)) {
+        if (this.readEnded) s(null);
+        else this.sink = s;
+      }
+      return;
+    }
     this.chunks.push(chunk);
     this.unread += chunk.length;
     if (this.unread > this.peakUnread) this.peakUnread = this.unread;
@@ -105,6 +124,7 @@ export class Conn {
       this.reader = null;
       r.resolve(EMPTY);
     }
+    this.wakeSink();
   };
 
   private onError = (err: Error): void => {
@@ -127,6 +147,15 @@ export class Conn {
     }
     if (this.writeErr === null) this.writeErr = err;
     this.rejectFlushWaiters(this.writeErr);
+    this.wakeSink();
+  }
+
+  /** Tells the sink that the read side ended, failed or was interrupted. */
+  private wakeSink(): void {
+    const s = this.sink;
+    if (s === null) return;
+    this.sink = null;
+    s(null);
   }
 
   /**
@@ -145,6 +174,22 @@ export class Conn {
     return new Promise((resolve, reject) => {
       this.reader = { resolve, reject };
     });
+  }
+
+  /**
+   * Hands the chunks that arrive from now on to `sink`, synchronously in the
+   * socket's 'data' event: no promise and no microtask per chunk, for a
+   * protocol loop that can usually deal with a chunk at once (a keep-alive
+   * request with a synchronous answer). A pending read() still comes first.
+   * It lasts until the sink returns false, or until the read side ends, fails
+   * or is interrupted, when the sink gets null. Returns false, and sets
+   * nothing, when read() would not wait: a chunk is queued, or the read side
+   * has ended.
+   */
+  deliver(sink: ChunkSink): boolean {
+    if (this.reader !== null || this.head !== this.chunks.length || this.readEnded) return false;
+    this.sink = sink;
+    return true;
   }
 
   /** The next buffered chunk if one is already here, else null. Never waits. */
@@ -177,6 +222,7 @@ export class Conn {
       this.reader = null;
       r.reject(err);
     }
+    this.wakeSink();
   }
 
   /**
