@@ -33,6 +33,8 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
 const NO_BODY = noRequestBody();
 
+/** Buffered input up to this size (bytes) is decoded before the end of a head is searched for. */
+const DECODE_FIRST = 1024;
 /** Lingering close: after the last response, read and discard at most this much (bytes)... */
 const LINGER_BYTES = 64 * 1024;
 /** ...for at most this long (ms), then close. */
@@ -353,15 +355,19 @@ function takeHead(session: Session): RequestHead | undefined {
     state.requestStart = ctx.clock.now;
     state.deadline = ctx.clock.now + ctx.timeouts.headersTimeout;
   }
-  const end = input.indexOf(CRLFCRLF, session.scanned);
+  // A short input is decoded first and searched as a string: a V8 builtin
+  // instead of a call into Node's C++ binding, and the parser reads the head
+  // in place (a slice of it would make every string operation on it slower).
+  const decoded = input.length <= DECODE_FIRST ? input.latin1(0, input.length) : null;
+  const end = decoded !== null ? decoded.indexOf('\r\n\r\n', session.scanned) : input.indexOf(CRLFCRLF, session.scanned);
   if (end >= 0) {
     if (end + 4 > limits.maxHeadSize) throw headTooLarge(input, limits);
-    const text = input.latin1(0, end);
+    const text = decoded ?? input.latin1(0, end);
     input.consume(end + 4);
     session.scanned = 0;
     session.inHead = false;
     state.deadline = 0;
-    return parseRequestHead(text, limits, session.remote, ctx.secure);
+    return parseRequestHead(text, limits, session.remote, ctx.secure, end);
   }
   checkHeadSoFar(input, session.scanned, limits);
   session.scanned = Math.max(0, input.length - 3);

@@ -33,6 +33,12 @@ const BAD_VALUE_CHAR = /[\x00-\x08\x0a-\x1f\x7f]/;
 const DIGITS = /^\d+$/;
 /** host [ ":" port ] (RFC 3986 §3.2.2): an IP literal in brackets, or a reg-name / IPv4 address. */
 const HOST = /^(?:(\[[^\]]*\])|[\w\-.~!$&'()*+,;=%]*)(?::\d*)?$/;
+/**
+ * HOST without its IP-literal branch: the usual Host, checked without a
+ * match array (a test, not an exec), and no string compare against a
+ * remembered one, which costs more on the slice a field value is.
+ */
+const REG_NAME_HOST = /^[\w\-.~!$&'()*+,;=%]*(?::\d*)?$/;
 /** IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ) */
 const IPV_FUTURE = /^[vV][0-9A-Fa-f]+\.[\w\-.~!$&'()*+,;=:]+$/;
 // The path group must start with "/": two adjacent groups that could each
@@ -40,8 +46,6 @@ const IPV_FUTURE = /^[vV][0-9A-Fa-f]+\.[\w\-.~!$&'()*+,;=:]+$/;
 const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+\-.]*):\/\/([^/?#]*)(\/[^?#]*)?(?:\?([^#]*))?$/;
 const AUTHORITY = /^(?:(\[[^\]]*\])|[\w\-.~!$&'()*+,;=%]+):\d+$/;
 
-/** The last Host value found valid: most requests repeat it, and a string compare beats the regex. */
-let lastValidHost = '';
 
 const bad = (message: string): HTTPError => new HTTPError(400, message, { close: true });
 
@@ -54,17 +58,20 @@ export const methodTooLong = (): HTTPError => new HTTPError(501, 'method not rec
 
 /**
  * Parses a request head. `head` is the request line and field lines joined
- * by CRLF, without the final CRLF CRLF. Throws HTTPError (400, 414, 431, 501,
- * 505) for anything that is not a valid request.
+ * by CRLF, up to `end`: either all of it, or it goes on with the final CRLF
+ * CRLF (and whatever follows), which spares the caller a slice. Throws
+ * HTTPError (400, 414, 431, 501, 505) for anything that is not a valid
+ * request.
  */
 export function parseRequestHead(
   head: string,
   limits: HTTPLimits,
   remoteAddress: string,
   secure: boolean,
+  end = head.length,
 ): RequestHead {
   let eol = head.indexOf('\r\n');
-  if (eol < 0) eol = head.length;
+  if (eol < 0 || eol > end) eol = end;
   if (eol > limits.maxRequestLine) throw new HTTPError(414, undefined, { close: true });
   // method SP request-target SP HTTP-version, split by hand: a regex match
   // array and its captures cost more than the whole line is worth.
@@ -80,18 +87,22 @@ export function parseRequestHead(
   const target = head.slice(sp1 + 1, sp2);
   if (!TARGET.test(target)) throw bad('malformed request line');
   let version: HTTPVersion;
-  if (eol === sp2 + 9 && head.startsWith('HTTP/1.1', sp2 + 1)) version = '1.1';
-  else if (eol === sp2 + 9 && head.startsWith('HTTP/1.0', sp2 + 1)) version = '1.0';
+  const versionText = head.slice(sp2 + 1, eol);
+  if (versionText === 'HTTP/1.1') version = '1.1';
+  else if (versionText === 'HTTP/1.0') version = '1.0';
   else {
-    const v = VERSION.exec(head.slice(sp2 + 1, eol));
+    const v = VERSION.exec(versionText);
     if (v === null) throw bad('malformed request line');
     // RFC 9110 §2.5: a higher minor version is processed as the highest we implement.
     if (v[1] !== '1') throw new HTTPError(505, undefined, { close: true });
     version = '1.1';
   }
 
-  // Field lines.
-  const headers = new FieldList();
+  // Field lines, counted first so that the list is made to size.
+  let lines = 0;
+  for (let i = eol; i >= 0 && i < end; i = head.indexOf('\r\n', i + 2)) lines++;
+  const headers = new FieldList(lines);
+  let line = 0;
   let host: string | undefined;
   let hostCount = 0;
   let contentLength = -1;
@@ -99,12 +110,13 @@ export function parseRequestHead(
   let close = version === '1.0';
   let expect: string | undefined;
   let pos = eol + 2;
-  while (pos < head.length) {
+  while (pos < end) {
+    // The last line ends at `end`, where the final CRLF CRLF (if any) begins.
     let next = head.indexOf('\r\n', pos);
-    if (next < 0) next = head.length;
-    if (headers.length >= limits.maxHeaderCount) throw new HTTPError(431, 'too many header fields', { close: true });
-    const key = parseField(head, pos, next, headers);
-    const value = headers.values[headers.length - 1]!;
+    if (next < 0 || next > end) next = end;
+    if (line >= limits.maxHeaderCount) throw new HTTPError(431, 'too many header fields', { close: true });
+    const key = parseField(head, pos, next, headers, line);
+    const value = headers.values[line++]!;
     switch (key) {
       case 'host':
         hostCount++;
@@ -128,10 +140,7 @@ export function parseRequestHead(
 
   // Host (RFC 9112 §3.2): exactly one, and valid, on HTTP/1.1.
   if (hostCount > 1) throw bad('more than one Host');
-  if (host !== undefined && host !== lastValidHost) {
-    if (!validHost(HOST, host)) throw bad('invalid Host');
-    lastValidHost = host;
-  }
+  if (host !== undefined && !REG_NAME_HOST.test(host) && !validHost(HOST, host)) throw bad('invalid Host');
   if (version === '1.1' && host === undefined) throw bad('missing Host');
 
   // Request target (RFC 9112 §3.2).
@@ -212,11 +221,14 @@ function validHost(pattern: RegExp, text: string): boolean {
  * Returns the lower-cased name. Shared with chunked trailers.
  */
 export function parseFieldLine(line: string, fields: FieldList): string {
-  return parseField(line, 0, line.length, fields);
+  return parseField(line, 0, line.length, fields, fields.length);
 }
 
-/** parseFieldLine() for the line at [start, end) of `text`, without cutting it out first. */
-function parseField(text: string, start: number, end: number, fields: FieldList): string {
+/**
+ * parseFieldLine() for the line at [start, end) of `text`, without cutting
+ * it out first, set as line `at` of `fields`.
+ */
+function parseField(text: string, start: number, end: number, fields: FieldList, at: number): string {
   const colon = text.indexOf(':', start);
   // An obs-fold line starts with SP/HTAB, which fails the token test too.
   if (colon <= start || colon >= end) throw bad('malformed field line');
@@ -237,7 +249,7 @@ function parseField(text: string, start: number, end: number, fields: FieldList)
   while (to > from && isOWS(text.charCodeAt(to - 1))) to--;
   const value = text.slice(from, to);
   if (BAD_VALUE_CHAR.test(value)) throw bad('invalid character in field value');
-  fields.addLowered(raw, key, value);
+  fields.setLowered(at, raw, key, value);
   return key;
 }
 

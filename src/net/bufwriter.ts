@@ -24,6 +24,9 @@ export const DEFAULT_WRITE_BUFFER_SIZE = 16 * 1024;
  */
 export const MAX_POOLED_WRITE_BUFFERS = 256;
 const pool: Buffer[] = [];
+/** The last view take() made of a buffer's start, and of which (views cost an allocation each). */
+let lastView: Buffer = Buffer.alloc(0);
+let lastViewOf: Buffer | null = null;
 
 /**
  * Buffer#latin1Write skips write()'s argument decoding, which showed in
@@ -171,9 +174,17 @@ export class BufWriter {
 
   /** The unflushed bytes, handed to the socket: from here on they are its own. */
   private take(): Buffer {
-    const out = this.buf!.subarray(this.start, this.len);
-    this.start = this.len;
-    return out;
+    const buf = this.buf!;
+    const start = this.start;
+    const len = this.len;
+    this.start = len;
+    if (start !== 0) return buf.subarray(start, len);
+    // Responses of one size from one (pooled) buffer, again and again: the
+    // same view will do, as a region is only written again once the socket
+    // is done with it (see settle and release).
+    if (lastViewOf === buf && lastView.length === len) return lastView;
+    lastViewOf = buf;
+    return (lastView = buf.subarray(0, len));
   }
 
   /**

@@ -16,6 +16,9 @@ const EMPTY = Buffer.alloc(0);
 const MIN_CAPACITY = 4096;
 const typedIndexOf = Uint8Array.prototype.indexOf;
 
+/** Present in every Node release we support; typed here because @types/node does not declare it. */
+type Latin1Sliceable = Buffer & { latin1Slice(start: number, end: number): string };
+
 export class DynBuf {
   private data: Buffer = EMPTY;
   private start = 0;
@@ -90,7 +93,8 @@ export class DynBuf {
 
   /** Unread bytes [from, to) decoded as latin1 (one char per byte). */
   latin1(from: number, to: number): string {
-    return this.data.toString('latin1', this.start + from, this.start + to);
+    // Buffer#latin1Slice: toString() without its encoding lookup and argument checks.
+    return (this.data as Latin1Sliceable).latin1Slice(this.start + from, this.start + to);
   }
 
   /** The unread byte at `i` (0-based), or -1 past the end. */
