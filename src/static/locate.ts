@@ -4,7 +4,7 @@
  * opened by that checked path and stat()ed through its handle (book 9.2: no
  * race between the stat and the open).
  */
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { sep } from 'node:path';
@@ -115,23 +115,19 @@ export async function resolveRoot(root: string): Promise<string> {
  * locate() for a small regular file, on the event loop, with its bytes:
  * what nginx does on every request (open, fstat, read, close without a
  * thread), worth it while the filesystem answers from the kernel's caches
- * (the caller asks path-stat.ts whether it does). The same confinement as
- * locate(): symlinks resolved and checked against `realRoot`, the checked
- * path opened with O_NOFOLLOW. Null for anything else (missing, a
- * directory, outside the root, larger than `maxBytes`, changed while read,
- * any error): the caller then takes locate(), which answers those cases.
+ * (the caller asks path-stat.ts whether it does). `realPath` is what the
+ * caller found `path` to be inside the root (real-dirs.ts): then the file is
+ * opened there with O_NOFOLLOW and must turn out to be exactly that file
+ * (isOpenedAs); null when symlinks may lead anywhere. Null for anything
+ * else (missing, a directory, not confirmed, larger than `maxBytes`,
+ * changed while read, any error): the caller then takes locate(), which
+ * answers those cases.
  */
-export function readSmallFileNow(path: string, realRoot: string | null, maxBytes: number): { stat: Stats; bytes: Buffer } | null {
+export function readSmallFileNow(path: string, realPath: string | null, maxBytes: number): { stat: Stats; bytes: Buffer } | null {
   let fd = -1;
   try {
-    let target = path;
-    let flags = OPEN_FLAGS;
-    if (realRoot !== null) {
-      target = realpathSync.native(path);
-      if (!isInside(target, realRoot)) return null;
-      flags = OPEN_RESOLVED_FLAGS;
-    }
-    fd = openSync(target, flags);
+    fd = realPath === null ? openSync(path, OPEN_FLAGS) : openSync(realPath, OPEN_RESOLVED_FLAGS);
+    if (realPath !== null && !isOpenedAs(fd, realPath)) return null;
     const st = fstatSync(fd);
     if (!st.isFile() || st.size > maxBytes) return null;
     // One byte more than expected, so that growth shows; a buffer of its own, since the cache keeps it.
@@ -150,6 +146,26 @@ export function readSmallFileNow(path: string, realRoot: string | null, maxBytes
   } finally {
     if (fd >= 0) closeQuietly(fd);
   }
+}
+
+/** False once /proc/self/fd proved unavailable (not Linux, /proc not mounted). */
+let procFdWorks = process.platform === 'linux';
+
+/**
+ * True when the open descriptor `fd` is the file at `path` (a real path):
+ * what /proc/self/fd says it names (one system call, where resolving the
+ * path again costs one per component); elsewhere, that `path` still has no
+ * symlink in it, resolved after the open.
+ */
+function isOpenedAs(fd: number, path: string): boolean {
+  if (procFdWorks) {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      procFdWorks = false;
+    }
+  }
+  return realpathSync.native(path) === path;
 }
 
 function closeQuietly(fd: number): void {

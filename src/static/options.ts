@@ -53,6 +53,9 @@ export const DEFAULT_RECHECK_MS = 1000;
 /** Most distinct request paths whose normalised form is remembered (request-path.ts does the work once per path). */
 export const PATH_MEMO_MAX_ENTRIES = 4096;
 
+/** Most directories whose real path is remembered for `recheckMs` (real-dirs.ts); about 200 bytes each. */
+export const REAL_DIRS_MAX_ENTRIES = 4096;
+
 /**
  * Longest request path remembered (characters): the paths of a site are
  * short, and a longer one is normalised anew each time, so that the memo

@@ -50,6 +50,7 @@ import {
   type FileIdentity,
   type Representation,
 } from './representation.js';
+import { realPathByDirectory, type RealDirs } from './real-dirs.js';
 import { preconditionResponse, respondFromMemory, respondWithRepresentation } from './respond.js';
 import { countSyncCall, statPath, type PathStatter } from './path-stat.js';
 import {
@@ -94,14 +95,22 @@ export function fromMemory(site: FileSite, key: string, req: HTTPReq): HTTPRes |
  * (readSmallFileNow), when the cache is on, the filesystem has been fast and
  * the file is small (SYNC_READ_MAX_BYTES): then it is answered like a cache
  * hit, and kept in the cache when it is settled (isCacheable). Null
- * otherwise: the usual way answers (locate(), serveOpened). `realRoot` is
- * the root's real path, or null when symlinks may lead anywhere.
+ * otherwise: the usual way answers (locate(), serveOpened). `inside` is the
+ * root's real path with its directories' (the file must be found inside),
+ * or null when symlinks may lead anywhere.
  */
-export function fromDiskNow(site: FileSite, req: HTTPReq, key: string, realRoot: string | null): HTTPRes | Promise<HTTPRes> | null {
+export function fromDiskNow(
+  site: FileSite,
+  req: HTTPReq,
+  key: string,
+  inside: { readonly realRoot: string; readonly dirs: RealDirs } | null,
+): HTTPRes | Promise<HTTPRes> | null {
   const { cache, stats } = site;
   if (cache === null || !stats.sync) return null;
   const started = performance.now();
-  const read = readSmallFileNow(key, realRoot, Math.min(cache.maxFileBytes, SYNC_READ_MAX_BYTES));
+  let read = null;
+  const realPath = inside === null ? null : realPathByDirectory(inside.dirs, key, inside.realRoot, Date.now());
+  if (inside === null || realPath !== null) read = readSmallFileNow(key, realPath, Math.min(cache.maxFileBytes, SYNC_READ_MAX_BYTES));
   countSyncCall(stats, started);
   if (read === null) return null;
   const entry = cacheEntry(key, read.stat, read.bytes, describeFile(read.stat, contentTypeFor(basename(key)), site.settings));

@@ -30,6 +30,7 @@ import { NOSNIFF } from './representation.js';
 import { dotfileStatus, encodePath, hasExtension, parseRequestPath, type RequestPath } from './request-path.js';
 import { createPathStatter } from './path-stat.js';
 import { fromDiskNow, fromMemory, serveOpened, type FileSite } from './serve-file.js';
+import { createRealDirs, type RealDirs } from './real-dirs.js';
 import { createSidecarIndex } from './sidecars.js';
 
 /** Methods a static resource supports (RFC 9110 §10.2.1 Allow). */
@@ -46,6 +47,8 @@ type Site = FileSite & {
   realRootNow(): string | null | undefined;
   /** Request paths already normalised (step 2), by raw path. */
   readonly targets: Map<string, Target>;
+  /** Real paths of directories, for step 4's files read at once. */
+  readonly realDirs: RealDirs;
 };
 
 /** What a request path names, worked out once per distinct path. */
@@ -118,6 +121,7 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
     },
     realRootNow: () => (settings.followSymlinksOutside ? null : resolvedRoot),
     targets: new Map(),
+    realDirs: createRealDirs(settings.recheckMs),
   };
   return (req) => serveRequest(site, req);
 }
@@ -144,7 +148,8 @@ function serveRequest(site: Site, req: HTTPReq): HTTPRes | Promise<HTTPRes> {
   if (target.key !== null && !target.path.trailingSlash) {
     const realRoot = site.realRootNow();
     if (realRoot !== undefined) {
-      const answered = fromDiskNow(site, req, target.key, realRoot);
+      const inside = realRoot === null ? null : { realRoot, dirs: site.realDirs };
+      const answered = fromDiskNow(site, req, target.key, inside);
       if (answered !== null) return answered;
     }
   }
