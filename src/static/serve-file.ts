@@ -145,7 +145,7 @@ function answerCached(site: FileSite, req: HTTPReq, entry: CachedFile, sidecars:
     case 'identity':
       return decided(settings, respondFromMemory(req, choice.vary ? (entry.varied ??= withVary(entry.rep)) : entry.rep, entry.bytes));
     case 'compress': {
-      const ready = entry.compressed.get(choice.coding);
+      const ready = entry.compressed?.get(choice.coding);
       if (ready !== undefined) return decided(settings, respondFromMemory(req, ready.rep, ready.bytes));
       return compressCached(site, req, entry, choice.coding);
     }
