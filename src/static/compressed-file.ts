@@ -6,7 +6,7 @@
  * a Content-Length. A file too big for the cache is compressed as it is
  * read, chunked.
  */
-import type { FileHandle } from 'node:fs/promises';
+import type { OpenFile } from './open-file.js';
 import {
   compressBody,
   compressBuffer,
@@ -61,7 +61,7 @@ export function compressedForm(
  */
 export async function compressingResponse(
   headers: HTTPRes['headers'],
-  fh: FileHandle,
+  fh: OpenFile,
   fileSize: number,
   coding: Coding,
   options: CompressBodyOptions,

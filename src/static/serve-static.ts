@@ -8,11 +8,13 @@
  * 3. memory: a cached file still trusted is answered at once
  *    (serve-file.ts), synchronously: no promise, and no system call
  *    within `recheckMs` of its last check (a stat after that);
- * 4. the disk: a small file read whole at once while the filesystem is
- *    fast (serve-file.ts fromDiskNow, no thread), else the path found
- *    inside the root, opened and stat()ed through its handle (locate.ts);
- *    a file is answered (and cached) by serve-file.ts, a directory by its
- *    index file or a listing.
+ * 4. the disk: while the filesystem is fast, the file opened on the event
+ *    loop inside the root (serve-file.ts fromDiskNow, real-dirs.ts; no
+ *    thread), a small one read whole, a larger one read as it is sent;
+ *    else, and for what is not a regular file, the path found inside the
+ *    root, opened and stat()ed through its handle (locate.ts) on the thread
+ *    pool. A file is answered (and cached) by serve-file.ts, a directory by
+ *    its index file or a listing.
  * serve-file.ts then chooses the representation, and respond.ts evaluates
  * the preconditions and ranges and builds the response.
  */
@@ -144,7 +146,7 @@ function serveRequest(site: Site, req: HTTPReq): HTTPRes | Promise<HTTPRes> {
     if (answered !== null) return answered;
   }
 
-  // 4. The disk: a small file at once while the filesystem is fast, else through the thread pool.
+  // 4. The disk: on the event loop while the filesystem is fast, else through the thread pool.
   if (target.key !== null && !target.path.trailingSlash) {
     const realRoot = site.realRootNow();
     if (realRoot !== undefined) {
