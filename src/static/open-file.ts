@@ -4,11 +4,13 @@
  * pool. fileOnLoop() is another, for a descriptor opened on the event loop
  * while the filesystem is fast (path-stat.ts): its calls are synchronous
  * while they stay fast, as nginx's are, and its reads go through the pool
- * once they prove slow. Measured on a 1 MiB file with the cache off: the
- * pool's round trips (realpath, open, fstat, four reads, close) cost 27
- * context switches per request.
+ * once they prove slow, or when one would be long (SYNC_READ_CALL_MAX_BYTES).
+ * Measured on a 1 MiB file with the cache off: the pool's round trips
+ * (realpath, open, fstat, four reads, close) cost 27 context switches per
+ * request.
  */
 import { close, closeSync, fstatSync, read, readSync, type Stats } from 'node:fs';
+import { SYNC_READ_CALL_MAX_BYTES } from './options.js';
 import { countSyncCall, type PathStatter } from './path-stat.js';
 
 export type OpenFile = {
@@ -27,7 +29,7 @@ export function fileOnLoop(fd: number, stats: PathStatter): OpenFile {
   return {
     read: (buffer, offset, length, position) => {
       if (!open) return Promise.reject(new Error('read() after close()'));
-      if (!stats.sync) {
+      if (!stats.sync || length > SYNC_READ_CALL_MAX_BYTES) {
         const p = new Promise<{ bytesRead: number }>((resolve, reject) => {
           read(fd, buffer, offset, length, position, (err, bytesRead) => (err ? reject(err) : resolve({ bytesRead })));
         });
