@@ -605,9 +605,11 @@ async function writeFailed(x: Exchange, res: HTTPRes, opts: WriteOptions, err: u
   const { ctx, state, out, progress } = session;
   const req = x.head.req;
   const fault = clientFault(err, body);
-  const cut = state.conn.closed || !(err instanceof ResponseError && err.beforeHead) || (fault !== null && !(fault instanceof HTTPError));
+  // A connection that can no longer be written to was lost by the peer: its error is not the application's.
+  const lost = !state.conn.writable;
+  const cut = lost || !(err instanceof ResponseError && err.beforeHead) || (fault !== null && !(fault instanceof HTTPError));
   if (cut) {
-    if (fault === null && !state.conn.closed) ctx.onError(err, req);
+    if (fault === null && !lost) ctx.onError(err, req);
     logResponse(ctx, req, res.code, progress.bytes, x.started, true);
     return 'close';
   }

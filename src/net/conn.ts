@@ -345,6 +345,15 @@ export class Conn {
   }
 
   /**
+   * False once nothing more can be written: closed, a write failed, or the
+   * socket's stream errored or ended (Node destroys it a tick later, and a
+   * writer that never yields writes into that tick).
+   */
+  get writable(): boolean {
+    return this.writeErr === null && this.socket.writable;
+  }
+
+  /**
    * Calls `watcher` once if the connection fails or is closed, for waits that
    * are not on the socket itself (a response body being produced, say).
    * Returns the function that removes it: call it as soon as the wait is

@@ -6,7 +6,7 @@
  * a Content-Length. A file too big for the cache is compressed as it is
  * read, chunked.
  */
-import type { FileHandle } from 'node:fs/promises';
+import type { OpenFile } from './open-file.js';
 import {
   compressBody,
   compressBuffer,
@@ -34,9 +34,10 @@ export function compressedForm(
   policy: RepresentationPolicy,
   options: CompressBodyOptions,
 ): Promise<CachedBytes> {
-  const ready = entry.compressed.get(coding);
+  const ready = entry.compressed?.get(coding);
   if (ready !== undefined) return Promise.resolve(ready);
-  let pending = entry.compressing.get(coding);
+  const compressing = (entry.compressing ??= new Map());
+  let pending = compressing.get(coding);
   if (pending === undefined) {
     pending = compressBuffer(entry.bytes, coding, options).then((bytes) => {
       const coded = { bytes, rep: describeCoded(entry.stamp, bytes.length, entry.rep.contentType, policy, coding) };
@@ -44,10 +45,10 @@ export function compressedForm(
       return coded;
     });
     const settled = (): void => {
-      entry.compressing.delete(coding);
+      compressing.delete(coding);
     };
     pending.then(settled, settled);
-    entry.compressing.set(coding, pending);
+    compressing.set(coding, pending);
   }
   return pending;
 }
@@ -60,7 +61,7 @@ export function compressedForm(
  */
 export async function compressingResponse(
   headers: HTTPRes['headers'],
-  fh: FileHandle,
+  fh: OpenFile,
   fileSize: number,
   coding: Coding,
   options: CompressBodyOptions,

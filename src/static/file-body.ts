@@ -3,7 +3,7 @@
  * with positional reads into two reused buffers, from bytes already in memory,
  * and a data-less reader for HEAD and 304 that only announces a length.
  */
-import type { FileHandle } from 'node:fs/promises';
+import type { OpenFile } from './open-file.js';
 import type { BodyReader } from '../http/types.js';
 import { giveBuffer, takeBuffer } from './buffer-pool.js';
 import type { BodyPlan } from './multipart.js';
@@ -42,8 +42,8 @@ export class FileChangedError extends Error {
  * sending old and new bytes mixed would be worse than an aborted download.
  * A change that keeps the size is not detected (files are not hashed).
  */
-export function fileBody(fh: FileHandle, plan: BodyPlan, fileSize: number, bufferBytes: number): BodyReader {
-  let handle: FileHandle | null = fh;
+export function fileBody(fh: OpenFile, plan: BodyPlan, fileSize: number, bufferBytes: number): BodyReader {
+  let handle: OpenFile | null = fh;
   const pieces = plan.pieces;
   let largest = 0;
   for (const p of pieces) if (!Buffer.isBuffer(p)) largest = Math.max(largest, p.end - p.start);
@@ -60,7 +60,7 @@ export function fileBody(fh: FileHandle, plan: BodyPlan, fileSize: number, buffe
   let ahead: Promise<Buffer> | null = null; // the next chunk, being read ahead
 
   /** Produces the next chunk into buffers[which]. Calls never overlap: each starts after the previous one settled. */
-  const produce = async (h: FileHandle, which: number): Promise<Buffer> => {
+  const produce = async (h: OpenFile, which: number): Promise<Buffer> => {
     while (index < pieces.length) {
       const piece = pieces[index]!;
       if (Buffer.isBuffer(piece)) {
@@ -113,7 +113,7 @@ export function fileBody(fh: FileHandle, plan: BodyPlan, fileSize: number, buffe
       const h = handle;
       handle = null;
       if (h === null) return;
-      // FileHandle.close() waits for a read ahead still in flight.
+      // OpenFile.close() waits for a read ahead still in flight.
       await h.close();
       // The writer is done with every chunk by now. A read() still pending
       // (close() called during it, against the contract) keeps its buffers.
@@ -169,7 +169,7 @@ export function lengthOnlyBody(length: number): BodyReader {
  * shared pool, since the cache keeps it). Null when the file is not exactly
  * `size` bytes long any more. Does not close `fh`.
  */
-export async function readWholeFile(fh: FileHandle, size: number): Promise<Buffer | null> {
+export async function readWholeFile(fh: OpenFile, size: number): Promise<Buffer | null> {
   // One byte more than expected, so that growth shows.
   const buf = Buffer.allocUnsafeSlow(size + 1);
   let got = 0;

@@ -34,10 +34,10 @@ export type CachedFile = {
   readonly bytes: Buffer;
   /** Its identity representation, with header fields built once. */
   readonly rep: Representation;
-  /** The file compressed, by coding (see cacheAddCompressed). */
-  readonly compressed: Map<Coding, CachedBytes>;
-  /** Compressions of `bytes` under way, shared by the requests that wait for them. */
-  readonly compressing: Map<Coding, Promise<CachedBytes>>;
+  /** The file compressed, by coding (see cacheAddCompressed); null until there is one (most files never are). */
+  compressed: Map<Coding, CachedBytes> | null;
+  /** Compressions of `bytes` under way, shared by the requests that wait for them; null while there is none. */
+  compressing: Map<Coding, Promise<CachedBytes>> | null;
   /** `rep` with Vary: Accept-Encoding, once needed. */
   varied: Representation | undefined;
   /** These bytes as another file's sidecar (that file's Content-Type, Content-Encoding), once needed. */
@@ -127,8 +127,8 @@ export function cacheEntry(path: string, stamp: FileStamp, bytes: Buffer, rep: R
     stamp,
     bytes,
     rep,
-    compressed: new Map(),
-    compressing: new Map(),
+    compressed: null,
+    compressing: null,
     varied: undefined,
     asSidecar: undefined,
     compressible: undefined,
@@ -218,11 +218,11 @@ export function cacheStore(cache: FileCache, entry: CachedFile): void {
  * find it) or when the entry with it would not fit the whole budget.
  */
 export function cacheAddCompressed(cache: FileCache, entry: CachedFile, coding: Coding, coded: CachedBytes): void {
-  if (cache.entries.get(entry.path) !== entry || entry.compressed.has(coding)) return;
+  if (cache.entries.get(entry.path) !== entry || entry.compressed?.has(coding)) return;
   const added = coded.bytes.length;
   if (entry.size + added > cache.maxBytes) return;
   makeRoom(cache, added, entry);
-  entry.compressed.set(coding, coded);
+  (entry.compressed ??= new Map()).set(coding, coded);
   entry.size += added;
   cache.bytes += added;
 }

@@ -4,15 +4,16 @@
  * opened by that checked path and stat()ed through its handle (book 9.2: no
  * race between the stat and the open).
  */
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { constants, fstatSync, openSync, readlinkSync, readSync, realpathSync } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { sep } from 'node:path';
+import { closeQuietly, type OpenFile } from './open-file.js';
 import { HTTPError } from '../http/errors.js';
 
 /** What a path turned out to be. A "file" carries an open handle that the caller now owns. */
 export type Located =
-  | { readonly kind: 'file'; readonly fh: FileHandle; readonly stat: Stats; readonly path: string }
+  | { readonly kind: 'file'; readonly fh: OpenFile; readonly stat: Stats; readonly path: string }
   | { readonly kind: 'directory'; readonly path: string }
   | { readonly kind: 'missing' }
   | { readonly kind: 'forbidden' }
@@ -112,30 +113,45 @@ export async function resolveRoot(root: string): Promise<string> {
 }
 
 /**
- * locate() for a small regular file, on the event loop, with its bytes:
- * what nginx does on every request (open, fstat, read, close without a
- * thread), worth it while the filesystem answers from the kernel's caches
- * (the caller asks path-stat.ts whether it does). The same confinement as
- * locate(): symlinks resolved and checked against `realRoot`, the checked
- * path opened with O_NOFOLLOW. Null for anything else (missing, a
- * directory, outside the root, larger than `maxBytes`, changed while read,
- * any error): the caller then takes locate(), which answers those cases.
+ * locate() for a regular file, on the event loop: what nginx does on every
+ * request (open and fstat without a thread), worth it while the filesystem
+ * answers from the kernel's caches (the caller asks path-stat.ts whether it
+ * does). `realPath` is what the caller found `path` to be inside the root
+ * (real-dirs.ts): then the file is opened there with O_NOFOLLOW and must
+ * turn out to be exactly that file (isOpenedAs); null when symlinks may lead
+ * anywhere. The descriptor is the caller's to close. Null for anything else
+ * (missing, a directory, not confirmed, any error): the caller then takes
+ * locate(), which answers those cases.
  */
-export function readSmallFileNow(path: string, realRoot: string | null, maxBytes: number): { stat: Stats; bytes: Buffer } | null {
+export function openFileNow(path: string, realPath: string | null): { fd: number; stat: Stats } | null {
   let fd = -1;
   try {
-    let target = path;
-    let flags = OPEN_FLAGS;
-    if (realRoot !== null) {
-      target = realpathSync.native(path);
-      if (!isInside(target, realRoot)) return null;
-      flags = OPEN_RESOLVED_FLAGS;
+    fd = realPath === null ? openSync(path, OPEN_FLAGS) : openSync(realPath, OPEN_RESOLVED_FLAGS);
+    if (realPath === null || isOpenedAs(fd, realPath)) {
+      const stat = fstatSync(fd);
+      if (stat.isFile()) {
+        const opened = { fd, stat };
+        fd = -1; // the caller owns it now
+        return opened;
+      }
     }
-    fd = openSync(target, flags);
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > maxBytes) return null;
-    // One byte more than expected, so that growth shows; a buffer of its own, since the cache keeps it.
-    const buf = Buffer.allocUnsafeSlow(st.size + 1);
+    return null;
+  } catch {
+    return null;
+  } finally {
+    if (fd >= 0) closeQuietly(fd);
+  }
+}
+
+/**
+ * The `size` bytes of the file open as `fd`, read on the event loop into a
+ * buffer of its own (the cache keeps it); null when the file is not exactly
+ * that long any more, or the read fails. Does not close `fd`.
+ */
+export function readWholeFileNow(fd: number, size: number): Buffer | null {
+  try {
+    // One byte more than expected, so that growth shows.
+    const buf = Buffer.allocUnsafeSlow(size + 1);
     let got = 0;
     while (got < buf.length) {
       const want = buf.length - got;
@@ -144,18 +160,28 @@ export function readSmallFileNow(path: string, realRoot: string | null, maxBytes
       // A regular file reads short only at its end: no second call to learn it.
       if (n < want) break;
     }
-    return got === st.size ? { stat: st, bytes: buf.subarray(0, got) } : null;
+    return got === size ? buf.subarray(0, got) : null;
   } catch {
     return null;
-  } finally {
-    if (fd >= 0) closeQuietly(fd);
   }
 }
 
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // Nothing to do: the descriptor is released either way (close(2) on Linux).
+/** False once /proc/self/fd proved unavailable (not Linux, /proc not mounted). */
+let procFdWorks = process.platform === 'linux';
+
+/**
+ * True when the open descriptor `fd` is the file at `path` (a real path):
+ * what /proc/self/fd says it names (one system call, where resolving the
+ * path again costs one per component); elsewhere, that `path` still has no
+ * symlink in it, resolved after the open.
+ */
+function isOpenedAs(fd: number, path: string): boolean {
+  if (procFdWorks) {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      procFdWorks = false;
+    }
   }
+  return realpathSync.native(path) === path;
 }

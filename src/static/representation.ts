@@ -50,17 +50,9 @@ export function fileETag(id: FileIdentity): string {
   return `"${id.ino.toString(16)}-${id.size.toString(16)}-${Math.floor(id.mtimeMs).toString(16)}"`;
 }
 
-/**
- * Describes a file. `extra` fields (Content-Encoding, Vary) are added to the
- * 200 head; Vary also goes on 304s, as RFC 9110 §15.4.5 requires.
- */
-export function describeFile(
-  id: FileIdentity,
-  contentType: string,
-  policy: RepresentationPolicy,
-  extra: ResponseHeaders = {},
-): Representation {
-  return describe(id, id.size, contentType, policy, policy.etag ? fileETag(id) : undefined, { 'Accept-Ranges': 'bytes' }, extra);
+/** Describes a file, as served without a content coding. */
+export function describeFile(id: FileIdentity, contentType: string, policy: RepresentationPolicy): Representation {
+  return describe(id, id.size, contentType, policy, policy.etag ? fileETag(id) : undefined, null);
 }
 
 /**
@@ -80,17 +72,26 @@ export function describeCoded(
   coding: Coding,
 ): Representation {
   const etag = policy.etag ? representationETag(fileETag(id), coding) : undefined;
-  return describe(id, size, contentType, policy, etag, {}, { 'Content-Encoding': coding, ...VARY_ACCEPT_ENCODING });
+  return describe(id, size, contentType, policy, etag, coding);
 }
 
 /** `rep` for a resource whose responses vary on Accept-Encoding: Vary on the 200 and the 304. */
 export function withVary(rep: Representation): Representation {
-  return {
-    ...rep,
-    headers: { ...rep.headers, ...VARY_ACCEPT_ENCODING },
-    notModifiedHeaders: { ...rep.notModifiedHeaders, ...VARY_ACCEPT_ENCODING },
-    prepared: undefined,
-  };
+  const headers = withField(rep.headers, 'Vary', VARY);
+  const notModifiedHeaders = withField(rep.notModifiedHeaders, 'Vary', VARY);
+  return { size: rep.size, contentType: rep.contentType, validators: rep.validators, headers, notModifiedHeaders, prepared: undefined };
+}
+
+/**
+ * A copy of `fields` with one more, built field by field from an empty
+ * object: a field added to a spread copy costs V8 a new hidden class each
+ * time (ten times slower), this way reuses the same transitions.
+ */
+function withField(fields: ResponseHeaders, name: string, value: string): ResponseHeaders {
+  const out: ResponseHeaders = {};
+  for (const key in fields) out[key] = fields[key]!;
+  out[name] = value;
+  return out;
 }
 
 /** The 200 fields of `rep` serialised for HTTPRes.prepared, made on first use: for representations served again and again. */
@@ -99,16 +100,23 @@ export function preparedHeaders(rep: Representation): PreparedHeaders {
 }
 
 /** Vary of every response of a file that has (or could have) a coded representation. */
-export const VARY_ACCEPT_ENCODING: Readonly<ResponseHeaders> = { Vary: 'Accept-Encoding' };
+const VARY = 'Accept-Encoding';
+export const VARY_ACCEPT_ENCODING: Readonly<ResponseHeaders> = { Vary: VARY };
 
+/**
+ * The fields of a representation, in the order they are sent, set one by
+ * one: spreading several objects into one literal takes V8's slow path, ten
+ * times the cost, and a file read from disk is described on every miss.
+ * `coding` null is the identity (Accept-Ranges); else Content-Encoding and
+ * Vary, which also goes on 304s (RFC 9110 §15.4.5).
+ */
 function describe(
   id: FileIdentity,
   size: number,
   contentType: string,
   policy: RepresentationPolicy,
   etag: string | undefined,
-  ranges: ResponseHeaders,
-  extra: ResponseHeaders,
+  coding: Coding | null,
 ): Representation {
   let lastModified: number | undefined;
   let lastModifiedText: string | undefined;
@@ -117,20 +125,16 @@ function describe(
     lastModified = Math.floor(Math.min(id.mtimeMs, Date.now()) / 1000);
     lastModifiedText = formatHttpDate(lastModified * 1000);
   }
-  const validatorFields: ResponseHeaders = {};
-  if (etag !== undefined) validatorFields['ETag'] = etag;
-  if (lastModifiedText !== undefined) validatorFields['Last-Modified'] = lastModifiedText;
-  const headers: ResponseHeaders = {
-    'Content-Type': contentType,
-    ...ranges,
-    ...validatorFields,
-    'Cache-Control': policy.cacheControl,
-    ...NOSNIFF,
-    ...extra,
-  };
-  const notModifiedHeaders: ResponseHeaders = { ...validatorFields, 'Cache-Control': policy.cacheControl, ...NOSNIFF };
-  for (const name of Object.keys(extra)) {
-    if (name.toLowerCase() === 'vary') notModifiedHeaders[name] = extra[name]!;
+  const headers: ResponseHeaders = { 'Content-Type': contentType };
+  const notModifiedHeaders: ResponseHeaders = {};
+  if (coding === null) headers['Accept-Ranges'] = 'bytes';
+  if (etag !== undefined) headers['ETag'] = notModifiedHeaders['ETag'] = etag;
+  if (lastModifiedText !== undefined) headers['Last-Modified'] = notModifiedHeaders['Last-Modified'] = lastModifiedText;
+  headers['Cache-Control'] = notModifiedHeaders['Cache-Control'] = policy.cacheControl;
+  headers['X-Content-Type-Options'] = notModifiedHeaders['X-Content-Type-Options'] = NOSNIFF['X-Content-Type-Options']!;
+  if (coding !== null) {
+    headers['Content-Encoding'] = coding;
+    headers['Vary'] = notModifiedHeaders['Vary'] = VARY;
   }
   return { size, contentType, validators: { etag, lastModified }, headers, notModifiedHeaders, prepared: undefined };
 }

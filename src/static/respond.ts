@@ -9,7 +9,7 @@
  * From memory it is synchronous, and a plain GET (no precondition, no
  * Range) skips the evaluation altogether: its answer is the 200.
  */
-import type { FileHandle } from 'node:fs/promises';
+import type { OpenFile } from './open-file.js';
 import { bodyFromBuffer } from '../http/body.js';
 import type { FieldList } from '../http/fields.js';
 import type { BodyReader, HTTPRes, ResponseHeaders } from '../http/types.js';
@@ -20,7 +20,7 @@ import { contentRange, selectRanges, unsatisfiedContentRange, type RangeSelectio
 import { NOSNIFF, preparedHeaders, type Representation } from './representation.js';
 
 /** Where a representation's bytes are: in memory, or in a file open for reading. */
-export type ByteSource = { readonly bytes: Buffer } | { readonly fh: FileHandle };
+export type ByteSource = { readonly bytes: Buffer } | { readonly fh: OpenFile };
 
 /** The part of a request a file response depends on. */
 export type ConditionalRequest = { readonly method: string; readonly headers: FieldList };
@@ -44,7 +44,7 @@ export async function respondWithRepresentation(
   source: ByteSource,
   readBufferBytes: number,
 ): Promise<HTTPRes> {
-  let fh: FileHandle | null = 'fh' in source ? source.fh : null;
+  let fh: OpenFile | null = 'fh' in source ? source.fh : null;
   try {
     if (fh === null) return respondFromMemory(req, rep, (source as { bytes: Buffer }).bytes);
     const planned = planResponse(req, rep);

@@ -18,7 +18,6 @@
  * (serveKnownSidecar): a stat of each, nothing more.
  */
 import type { Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { sidecarCoding, type Coding } from '../compress/index.js';
 import { HTTPError } from '../http/errors.js';
@@ -38,7 +37,8 @@ import {
   type FileStamp,
 } from './file-cache.js';
 import { lengthOnlyBody, readWholeFile } from './file-body.js';
-import { readSmallFileNow, type Located } from './locate.js';
+import { openFileNow, readWholeFileNow, type Located } from './locate.js';
+import { closeQuietly, fileOnLoop, type OpenFile } from './open-file.js';
 import { contentTypeFor } from './mime.js';
 import { SYNC_READ_MAX_BYTES, type StaticSettings } from './options.js';
 import {
@@ -50,6 +50,7 @@ import {
   type FileIdentity,
   type Representation,
 } from './representation.js';
+import { realPathByDirectory, type RealDirs } from './real-dirs.js';
 import { preconditionResponse, respondFromMemory, respondWithRepresentation } from './respond.js';
 import { countSyncCall, statPath, type PathStatter } from './path-stat.js';
 import {
@@ -90,22 +91,38 @@ export function fromMemory(site: FileSite, key: string, req: HTTPReq): HTTPRes |
 }
 
 /**
- * The response for the file at `key` read whole on the event loop
- * (readSmallFileNow), when the cache is on, the filesystem has been fast and
- * the file is small (SYNC_READ_MAX_BYTES): then it is answered like a cache
- * hit, and kept in the cache when it is settled (isCacheable). Null
- * otherwise: the usual way answers (locate(), serveOpened). `realRoot` is
- * the root's real path, or null when symlinks may lead anywhere.
+ * The response for the file at `key` opened on the event loop
+ * (openFileNow), while the filesystem has been fast: a small file
+ * (SYNC_READ_MAX_BYTES) the cache may hold is read whole and answered like
+ * a cache hit, and kept when it is settled (isCacheable); any other file is
+ * served from its descriptor, read on the event loop too (fileOnLoop). Null
+ * when it is not a regular file found inside the root: the usual way
+ * answers (locate(), which tells missing from forbidden from a directory).
+ * `inside` is the root's real path with its directories', or null when
+ * symlinks may lead anywhere.
  */
-export function fromDiskNow(site: FileSite, req: HTTPReq, key: string, realRoot: string | null): HTTPRes | Promise<HTTPRes> | null {
+export function fromDiskNow(
+  site: FileSite,
+  req: HTTPReq,
+  key: string,
+  inside: { readonly realRoot: string; readonly dirs: RealDirs } | null,
+): HTTPRes | Promise<HTTPRes> | null {
   const { cache, stats } = site;
-  if (cache === null || !stats.sync) return null;
+  if (!stats.sync) return null;
   const started = performance.now();
-  const read = readSmallFileNow(key, realRoot, Math.min(cache.maxFileBytes, SYNC_READ_MAX_BYTES));
+  const realPath = inside === null ? null : realPathByDirectory(inside.dirs, key, inside.realRoot, Date.now());
+  const opened = inside === null || realPath !== null ? openFileNow(key, realPath) : null;
+  if (opened === null || cache === null || opened.stat.size > Math.min(cache.maxFileBytes, SYNC_READ_MAX_BYTES)) {
+    countSyncCall(stats, started);
+    return opened === null ? null : serveOpened(site, req, key, opened.stat, fileOnLoop(opened.fd, stats));
+  }
+  const { fd, stat } = opened;
+  const bytes = readWholeFileNow(fd, stat.size);
+  closeQuietly(fd);
   countSyncCall(stats, started);
-  if (read === null) return null;
-  const entry = cacheEntry(key, read.stat, read.bytes, describeFile(read.stat, contentTypeFor(basename(key)), site.settings));
-  if (isCacheable(cache, read.stat)) cacheStore(cache, entry);
+  if (bytes === null) return null;
+  const entry = cacheEntry(key, stat, bytes, describeFile(stat, contentTypeFor(basename(key)), site.settings));
+  if (isCacheable(cache, stat)) cacheStore(cache, entry);
   return serveCached(site, req, entry);
 }
 
@@ -136,7 +153,7 @@ function answerCached(site: FileSite, req: HTTPReq, entry: CachedFile, sidecars:
     case 'identity':
       return decided(settings, respondFromMemory(req, choice.vary ? (entry.varied ??= withVary(entry.rep)) : entry.rep, entry.bytes));
     case 'compress': {
-      const ready = entry.compressed.get(choice.coding);
+      const ready = entry.compressed?.get(choice.coding);
       if (ready !== undefined) return decided(settings, respondFromMemory(req, ready.rep, ready.bytes));
       return compressCached(site, req, entry, choice.coding);
     }
@@ -188,8 +205,8 @@ function sidecarFromMemory(site: FileSite, req: HTTPReq, fileStamp: FileIdentity
 // A file just opened.
 
 /** Answers for the file open as `fh` (taken), whose identity is `stat`, at `key`. */
-export async function serveOpened(site: FileSite, req: HTTPReq, key: string, stat: Stats, fh: FileHandle): Promise<HTTPRes> {
-  let handle: FileHandle | null = fh;
+export async function serveOpened(site: FileSite, req: HTTPReq, key: string, stat: Stats, fh: OpenFile): Promise<HTTPRes> {
+  let handle: OpenFile | null = fh;
   try {
     const { settings } = site;
     const contentType = contentTypeFor(basename(key));
@@ -238,11 +255,11 @@ async function compressOpened(
   req: HTTPReq,
   key: string,
   fileStat: Stats,
-  fh: FileHandle,
+  fh: OpenFile,
   contentType: string,
   coding: Coding,
 ): Promise<HTTPRes> {
-  let handle: FileHandle | null = fh;
+  let handle: OpenFile | null = fh;
   try {
     const { settings, cache } = site;
     let stat = fileStat;
@@ -279,13 +296,13 @@ async function compressOpened(
 async function fromOpenFile(
   site: FileSite,
   req: HTTPReq,
-  fh: FileHandle,
+  fh: OpenFile,
   stat: Stats,
   path: string,
   describe: (st: Stats) => Representation,
   served: (entry: CachedFile) => Representation,
 ): Promise<HTTPRes> {
-  let handle: FileHandle | null = fh;
+  let handle: OpenFile | null = fh;
   try {
     const { settings, cache } = site;
     let rep = describe(stat);
@@ -390,6 +407,6 @@ function headWithoutLength(rep: Representation): HTTPRes {
  * representation is `rep` (or finds the entry a concurrent request read).
  * Null when the file is no longer `stat.size` bytes long. Does not close `fh`.
  */
-function readIntoCache(cache: FileCache, fh: FileHandle, stat: Stats, path: string, rep: Representation): Promise<CachedFile | null> {
+function readIntoCache(cache: FileCache, fh: OpenFile, stat: Stats, path: string, rep: Representation): Promise<CachedFile | null> {
   return cacheFill(cache, path, stat, rep, () => readWholeFile(fh, stat.size));
 }

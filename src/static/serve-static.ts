@@ -8,11 +8,13 @@
  * 3. memory: a cached file still trusted is answered at once
  *    (serve-file.ts), synchronously: no promise, and no system call
  *    within `recheckMs` of its last check (a stat after that);
- * 4. the disk: a small file read whole at once while the filesystem is
- *    fast (serve-file.ts fromDiskNow, no thread), else the path found
- *    inside the root, opened and stat()ed through its handle (locate.ts);
- *    a file is answered (and cached) by serve-file.ts, a directory by its
- *    index file or a listing.
+ * 4. the disk: while the filesystem is fast, the file opened on the event
+ *    loop inside the root (serve-file.ts fromDiskNow, real-dirs.ts; no
+ *    thread), a small one read whole, a larger one read as it is sent;
+ *    else, and for what is not a regular file, the path found inside the
+ *    root, opened and stat()ed through its handle (locate.ts) on the thread
+ *    pool. A file is answered (and cached) by serve-file.ts, a directory by
+ *    its index file or a listing.
  * serve-file.ts then chooses the representation, and respond.ts evaluates
  * the preconditions and ranges and builds the response.
  */
@@ -30,6 +32,7 @@ import { NOSNIFF } from './representation.js';
 import { dotfileStatus, encodePath, hasExtension, parseRequestPath, type RequestPath } from './request-path.js';
 import { createPathStatter } from './path-stat.js';
 import { fromDiskNow, fromMemory, serveOpened, type FileSite } from './serve-file.js';
+import { createRealDirs, type RealDirs } from './real-dirs.js';
 import { createSidecarIndex } from './sidecars.js';
 
 /** Methods a static resource supports (RFC 9110 §10.2.1 Allow). */
@@ -46,6 +49,8 @@ type Site = FileSite & {
   realRootNow(): string | null | undefined;
   /** Request paths already normalised (step 2), by raw path. */
   readonly targets: Map<string, Target>;
+  /** Real paths of directories, for step 4's files read at once. */
+  readonly realDirs: RealDirs;
 };
 
 /** What a request path names, worked out once per distinct path. */
@@ -118,6 +123,7 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
     },
     realRootNow: () => (settings.followSymlinksOutside ? null : resolvedRoot),
     targets: new Map(),
+    realDirs: createRealDirs(settings.recheckMs),
   };
   return (req) => serveRequest(site, req);
 }
@@ -140,11 +146,12 @@ function serveRequest(site: Site, req: HTTPReq): HTTPRes | Promise<HTTPRes> {
     if (answered !== null) return answered;
   }
 
-  // 4. The disk: a small file at once while the filesystem is fast, else through the thread pool.
+  // 4. The disk: on the event loop while the filesystem is fast, else through the thread pool.
   if (target.key !== null && !target.path.trailingSlash) {
     const realRoot = site.realRootNow();
     if (realRoot !== undefined) {
-      const answered = fromDiskNow(site, req, target.key, realRoot);
+      const inside = realRoot === null ? null : { realRoot, dirs: site.realDirs };
+      const answered = fromDiskNow(site, req, target.key, inside);
       if (answered !== null) return answered;
     }
   }

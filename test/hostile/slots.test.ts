@@ -123,3 +123,45 @@ for (const stage of ['mid-head', 'mid-body', 'mid-response'] as const) {
     }
   });
 }
+
+test('a reset while a body is produced without waiting is the client’s doing, not the application’s error', async () => {
+  // Chunks ready at once (a file read on the event loop) and a kernel that
+  // takes every write: the writer never yields, so the reset shows first as
+  // a socket no longer writable, before Node destroys it.
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  const errors: unknown[] = [];
+  let aborted = 0;
+  const server = await startServer(() => ({ code: 200, body: { length: -1, read: () => Promise.resolve(chunk) } }), {
+    onError: (err) => errors.push(err),
+    onResponse: (info) => {
+      if (info.aborted) aborted++;
+    },
+  });
+  const before = snapshot();
+  try {
+    for (let i = 0; i < 5; i++) {
+      const s = await connect(server.port);
+      s.on('error', () => {});
+      let got = 0;
+      const reset = new Promise<void>((resolve) => {
+        s.on('data', (d: Buffer) => {
+          got += d.length;
+          // First a FIN, as wrk sends when it stops, then gone: the server's
+          // next writes fail at once.
+          if (got >= 1024 * 1024 && !s.writableEnded) s.end();
+          else if (got >= 2 * 1024 * 1024 && !s.destroyed) {
+            s.destroy();
+            resolve();
+          }
+        });
+      });
+      s.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      await reset;
+      await until(() => aborted === i + 1);
+    }
+    await assertWhole(server, before);
+    assert.deepEqual(errors, []);
+  } finally {
+    await server.close();
+  }
+});
