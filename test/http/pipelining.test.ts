@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { readAll } from '../../src/http/body.js';
+import { bodyFromBuffer, readAll } from '../../src/http/body.js';
 import type { Server } from '../../src/http/server.js';
-import { connect, exchange, parseResponses, startServer } from './support.js';
+import { until } from '../support.js';
+import { closed, connect, exchange, parseResponses, startServer } from './support.js';
 
 let server: Server;
 before(async () => {
@@ -115,4 +116,39 @@ test('HTTP/1.0: closes by default, keeps alive on request', async () => {
 test('leading empty lines before a request are ignored (RFC 9112 §2.2)', async () => {
   const res = parseResponses(await exchange(server.port, '\r\n\r\n' + get('/x', 'Connection: close\r\n')));
   assert.equal(res[0]!.body.toString(), 'GET /x 0:');
+});
+
+test('keep-alive requests sent one at a time, each after the last answer, are each answered at once (served in the data event)', async () => {
+  const s = await startServer(() => ({ code: 200, body: bodyFromBuffer('ok') }));
+  const client = await connect(s.port);
+  try {
+    let got = Buffer.alloc(0);
+    client.on('data', (d: Buffer) => (got = Buffer.concat([got, d])));
+    for (let i = 1; i <= 5; i++) {
+      client.write(get(`/${i}`));
+      await until(() => parseResponses(got).length === i);
+    }
+    assert.deepEqual(parseResponses(got).map((r) => r.status), [200, 200, 200, 200, 200]);
+  } finally {
+    client.destroy();
+    await s.close();
+  }
+});
+
+test('an access-log callback that throws closes the connection, and the server goes on serving', async () => {
+  let calls = 0;
+  const s = await startServer(() => ({ code: 200, body: bodyFromBuffer('ok') }), {
+    onResponse: () => {
+      if (++calls === 1) throw new Error('log failed');
+    },
+  });
+  try {
+    const client = await connect(s.port);
+    client.write(get('/'));
+    await closed(client);
+    const res = parseResponses(await exchange(s.port, get('/', 'Connection: close\r\n')));
+    assert.equal(res[0]!.status, 200);
+  } finally {
+    await s.close();
+  }
 });

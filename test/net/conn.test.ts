@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { Conn } from '../../src/net/conn.js';
 import { listen, type Listener } from '../../src/net/listener.js';
 import { NetError } from '../../src/net/errors.js';
-import { connect, readBytes, readToEnd } from '../support.js';
+import { connect, readBytes, readToEnd, until } from '../support.js';
 
 let listener: Listener;
 before(async () => {
@@ -230,4 +230,55 @@ test('resumeReading undoes interruptRead, so a close can drain what the peer sti
   const after = await second.conn.read().then((b) => b.length, (err: Error) => err.message);
   assert.ok(after === 0 || after === 'connection closed', `a read after the peer left ends at once (${after})`);
   second.conn.close();
+});
+
+test('deliver() hands chunks to the sink as they arrive, until it returns false; later ones wait for read()', async () => {
+  const { conn, client } = await pair();
+  const seen: string[] = [];
+  let stopped!: () => void;
+  const stop = new Promise<void>((r) => (stopped = r));
+  assert.equal(
+    conn.deliver((chunk) => {
+      assert.notEqual(chunk, null);
+      seen.push(chunk!.toString());
+      if (seen.length < 2) return true;
+      stopped();
+      return false;
+    }),
+    true,
+  );
+  client.write('a');
+  await until(() => seen.length === 1);
+  client.write('b');
+  await stop;
+  client.write('c');
+  assert.equal((await conn.read()).toString(), 'c');
+  assert.deepEqual(seen, ['a', 'b']);
+  client.destroy();
+  conn.close();
+});
+
+test('deliver() wakes the sink with null at EOF, and refuses while a chunk is queued', async () => {
+  const { conn, client } = await pair();
+  client.write('queued');
+  await once(conn.socket, 'data');
+  assert.equal(conn.deliver(() => true), false, 'a queued chunk must go to read() first');
+  assert.equal((await conn.read()).toString(), 'queued');
+  const woken = new Promise<Buffer | null>((resolve) => conn.deliver((chunk) => (resolve(chunk), false)));
+  client.end();
+  assert.equal(await woken, null);
+  assert.equal((await conn.read()).length, 0);
+  assert.equal(conn.deliver(() => true), false, 'the read side has ended');
+  conn.close();
+});
+
+test('deliver() wakes the sink with null when the read is interrupted, and read() rejects with the reason', async () => {
+  const { conn, client } = await pair();
+  const woken = new Promise<Buffer | null>((resolve) => conn.deliver((chunk) => (resolve(chunk), false)));
+  const reason = new Error('too slow');
+  conn.interruptRead(reason);
+  assert.equal(await woken, null);
+  await assert.rejects(conn.read(), (e: unknown) => e === reason);
+  client.destroy();
+  conn.close();
 });
