@@ -5,7 +5,9 @@
  * Reading: the socket keeps flowing into a queue of chunks, and is paused only
  * once the unread bytes reach the read high-water mark, then resumed when the
  * reader has drained them below half of it. Pausing on every read, as the
- * book's listing does, costs two system calls per read.
+ * book's listing does, costs two system calls per read. A protocol loop that
+ * can usually deal with a chunk at once takes them through deliver() instead,
+ * in the 'data' event itself: no promise per chunk.
  *
  * Writing: `write()` resolves once everything written so far has been handed
  * to the OS. When the kernel takes the bytes at once (the common case) the
