@@ -46,7 +46,7 @@ export function createRealDirs(trustMs: number, maxEntries = REAL_DIRS_MAX_ENTRI
  */
 export function realPathByDirectory(dirs: RealDirs, path: string, realRoot: string, now: number): string | null {
   const slash = path.lastIndexOf(sep);
-  const dir = path.slice(0, slash);
+  const dir = slash === 0 ? sep : path.slice(0, slash);
   let known = dirs.known.get(dir);
   if (known === undefined || now - known.resolvedAt >= dirs.trustMs) {
     let real: string;
@@ -61,5 +61,7 @@ export function realPathByDirectory(dirs: RealDirs, path: string, realRoot: stri
     if (dirs.known.size >= dirs.maxEntries) dirs.known.clear();
     dirs.known.set(dir, known);
   }
-  return known.real === null ? null : known.real + path.slice(slash);
+  if (known.real === null) return null;
+  // "/" is the one real path that ends with a separator.
+  return known.real.endsWith(sep) ? known.real + path.slice(slash + 1) : known.real + path.slice(slash);
 }

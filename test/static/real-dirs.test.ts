@@ -82,3 +82,8 @@ test('a remembered directory swapped for a symlink leading outside is not served
     removeTree(base);
   }
 });
+
+test('a file right under "/" keeps a single separator', () => {
+  const dirs = createRealDirs(60_000);
+  assert.equal(realPathByDirectory(dirs, '/etc', '/', Date.now()), '/etc');
+});
