@@ -3,10 +3,25 @@
  * server's own action (a response, a close), never for a fixed time.
  */
 import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { readAll } from '../../src/http/body.js';
 import { bodyFromGenerator } from '../../src/http/body.js';
 import { closed, connect, parseResponses, readToEnd, startServer } from './support.js';
+
+/**
+ * Writes `piece(i)` every 20 ms, at most `count` times, until the server
+ * ends the connection (`all` settles); true when it did.
+ */
+async function trickle(sock: Socket, all: Promise<unknown>, count: number, piece: (i: number) => string): Promise<boolean> {
+  let stop = false;
+  void all.finally(() => (stop = true));
+  for (let i = 0; !stop && i < count; i++) {
+    sock.write(piece(i));
+    await new Promise((r) => setTimeout(r, 20)); // pacing the attacker, not synchronising
+  }
+  return stop;
+}
 
 test('a head that does not complete in time → 408 and close (slowloris)', async () => {
   const s = await startServer(() => ({ code: 200 }), { headersTimeout: 150 });
@@ -27,13 +42,8 @@ test('trickling bytes does not extend the head deadline', async () => {
   try {
     const sock = await connect(s.port);
     const all = readToEnd(sock);
-    let stop = false;
-    void all.finally(() => (stop = true));
     sock.write('GET / HTTP/1.1\r\n');
-    for (let i = 0; !stop && i < 1000; i++) {
-      sock.write('X-A: b\r\n'.slice(0, 1 + (i % 3)));
-      await new Promise((r) => setTimeout(r, 20)); // pacing the attacker, not synchronising
-    }
+    await trickle(sock, all, 1000, (i) => 'X-A: b\r\n'.slice(0, 1 + (i % 3)));
     const [r] = parseResponses(await all);
     assert.equal(r!.status, 408);
   } finally {
@@ -60,14 +70,8 @@ test('empty lines, even split between reads, do not extend the idle timeout', as
   try {
     const sock = await connect(s.port);
     const all = readToEnd(sock);
-    let stop = false;
-    void all.finally(() => (stop = true));
     // CR and LF in turn: RFC 9112 §2.2 lets a server ignore empty lines, not wait on them for ever.
-    for (let i = 0; !stop && i < 250; i++) {
-      sock.write(i % 2 === 0 ? '\r' : '\n');
-      await new Promise((r) => setTimeout(r, 20)); // pacing the attacker, not synchronising
-    }
-    assert.ok(stop, 'the server closed the connection');
+    assert.ok(await trickle(sock, all, 250, (i) => (i % 2 === 0 ? '\r' : '\n')), 'the server closed the connection');
     assert.equal((await all).length, 0, 'silently');
   } finally {
     await s.close();
