@@ -33,6 +33,9 @@ type RealDir = {
   readonly resolvedAt: number;
 };
 
+/** Where files must be found: the root's real path, with the directories remembered under it. */
+export type Inside = { readonly realRoot: string; readonly dirs: RealDirs };
+
 export function createRealDirs(trustMs: number, maxEntries = REAL_DIRS_MAX_ENTRIES): RealDirs {
   return { known: new Map(), trustMs, maxEntries };
 }

@@ -50,7 +50,7 @@ import {
   type FileIdentity,
   type Representation,
 } from './representation.js';
-import { realPathByDirectory, type RealDirs } from './real-dirs.js';
+import { realPathByDirectory, type Inside } from './real-dirs.js';
 import { preconditionResponse, respondFromMemory, respondWithRepresentation } from './respond.js';
 import { countSyncCall, statPath, type PathStatter } from './path-stat.js';
 import {
@@ -105,7 +105,7 @@ export function fromDiskNow(
   site: FileSite,
   req: HTTPReq,
   key: string,
-  inside: { readonly realRoot: string; readonly dirs: RealDirs } | null,
+  inside: Inside | null,
 ): HTTPRes | Promise<HTTPRes> | null {
   const { cache, stats } = site;
   if (!stats.sync) return null;

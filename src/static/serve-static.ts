@@ -32,7 +32,7 @@ import { NOSNIFF } from './representation.js';
 import { dotfileStatus, encodePath, hasExtension, parseRequestPath, type RequestPath } from './request-path.js';
 import { createPathStatter } from './path-stat.js';
 import { fromDiskNow, fromMemory, serveOpened, type FileSite } from './serve-file.js';
-import { createRealDirs, type RealDirs } from './real-dirs.js';
+import { createRealDirs, type Inside } from './real-dirs.js';
 import { createSidecarIndex } from './sidecars.js';
 
 /** Methods a static resource supports (RFC 9110 §10.2.1 Allow). */
@@ -45,12 +45,14 @@ type Site = FileSite & {
   readonly prefix: readonly string[];
   /** The root's real path (symlinks resolved); null when symlinks may lead anywhere. */
   realRoot(refresh?: boolean): Promise<string | null>;
-  /** What realRoot() last resolved to; undefined before it has. */
-  realRootNow(): string | null | undefined;
+  /**
+   * What step 4 confines a file to: the root's real path as realRoot() last
+   * resolved it, with the directories remembered under it; null when
+   * symlinks may lead anywhere, undefined before the root is resolved.
+   */
+  insideNow(): Inside | null | undefined;
   /** Request paths already normalised (step 2), by raw path. */
   readonly targets: Map<string, Target>;
-  /** Real paths of directories, for step 4's files read at once. */
-  readonly realDirs: RealDirs;
 };
 
 /** What a request path names, worked out once per distinct path. */
@@ -92,7 +94,8 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
   const rootPath = resolve(root);
   const stats = createPathStatter();
   let realRoot: Promise<string> | null = null;
-  let resolvedRoot: string | undefined;
+  const dirs = createRealDirs(settings.recheckMs);
+  let inside: Inside | undefined;
   const site: Site = {
     root: rootPath,
     prefix: prefixSegments(settings.prefix),
@@ -111,7 +114,7 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
         // A root that is missing now may appear later: don't remember the failure.
         p.then(
           (real) => {
-            if (realRoot === p) resolvedRoot = real;
+            if (realRoot === p && inside?.realRoot !== real) inside = { realRoot: real, dirs };
           },
           () => {
             if (realRoot === p) realRoot = null;
@@ -121,9 +124,8 @@ export function serveStatic(root: string, options?: StaticOptions): Handler {
       }
       return realRoot;
     },
-    realRootNow: () => (settings.followSymlinksOutside ? null : resolvedRoot),
+    insideNow: () => (settings.followSymlinksOutside ? null : inside),
     targets: new Map(),
-    realDirs: createRealDirs(settings.recheckMs),
   };
   return (req) => serveRequest(site, req);
 }
@@ -148,9 +150,8 @@ function serveRequest(site: Site, req: HTTPReq): HTTPRes | Promise<HTTPRes> {
 
   // 4. The disk: on the event loop while the filesystem is fast, else through the thread pool.
   if (target.key !== null && !target.path.trailingSlash) {
-    const realRoot = site.realRootNow();
-    if (realRoot !== undefined) {
-      const inside = realRoot === null ? null : { realRoot, dirs: site.realDirs };
+    const inside = site.insideNow();
+    if (inside !== undefined) {
       const answered = fromDiskNow(site, req, target.key, inside);
       if (answered !== null) return answered;
     }
