@@ -1,7 +1,7 @@
 /**
  * Where the directories under a root really are (symlinks resolved),
  * remembered for `recheckMs`, so that a small file read on the event loop
- * (locate.ts readSmallFileNow) is confined to the root without resolving
+ * (locate.ts openFileNow) is confined to the root without resolving
  * every component of its path on every request: glibc's realpath() costs a
  * readlink per component, six for /srv/site/tree/7/42.txt, which were 42 %
  * of the system calls serving 10,000 files at random.
@@ -11,7 +11,10 @@
  * what the descriptor then names (/proc/self/fd on Linux) must be exactly
  * that path, else the request takes the resolving way. A directory swapped
  * for a symlink meanwhile is caught there, after the open; a symlink left in
- * the tree that leads outside is refused before any open.
+ * the tree that leads outside is refused before any open. A root that moves
+ * (a "current" symlink switched by a deploy) is noticed like any change,
+ * within `recheckMs`; once it is, directories resolved under the old one
+ * are resolved again.
  */
 import { realpathSync } from 'node:fs';
 import { sep } from 'node:path';
@@ -27,8 +30,8 @@ export type RealDirs = {
 };
 
 type RealDir = {
-  /** The real path, or null when it lies outside the root. */
-  readonly real: string | null;
+  /** The real path (inside the root or not: the root may move). */
+  readonly path: string;
   /** When it was resolved (ms since the epoch). */
   readonly resolvedAt: number;
 };
@@ -50,21 +53,23 @@ export function createRealDirs(trustMs: number, maxEntries = REAL_DIRS_MAX_ENTRI
 export function realPathByDirectory(dirs: RealDirs, path: string, realRoot: string, now: number): string | null {
   const slash = path.lastIndexOf(sep);
   const dir = slash === 0 ? sep : path.slice(0, slash);
-  let known = dirs.known.get(dir);
-  if (known === undefined || now - known.resolvedAt >= dirs.trustMs) {
-    let real: string;
+  let real = dirs.known.get(dir);
+  // Resolved again once its time is up, or when it is not inside the root as
+  // resolved now (the root moved: a "current" symlink switched by a deploy).
+  if (real === undefined || now - real.resolvedAt >= dirs.trustMs || !isInside(real.path, realRoot)) {
     try {
-      real = realpathSync.native(dir);
+      real = { path: realpathSync.native(dir), resolvedAt: now };
     } catch {
       dirs.known.delete(dir);
       return null;
     }
-    known = { real: isInside(real, realRoot) ? real : null, resolvedAt: now };
-    // Bounded: a client asking for ever new directories only makes it start over.
-    if (dirs.known.size >= dirs.maxEntries) dirs.known.clear();
-    dirs.known.set(dir, known);
+    if (dirs.trustMs > 0) {
+      // Bounded: a client asking for ever new directories only makes it start over.
+      if (dirs.known.size >= dirs.maxEntries) dirs.known.clear();
+      dirs.known.set(dir, real);
+    }
+    if (!isInside(real.path, realRoot)) return null;
   }
-  if (known.real === null) return null;
   // "/" is the one real path that ends with a separator.
-  return known.real.endsWith(sep) ? known.real + path.slice(slash + 1) : known.real + path.slice(slash);
+  return real.path.endsWith(sep) ? real.path + path.slice(slash + 1) : real.path + path.slice(slash);
 }

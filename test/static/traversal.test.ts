@@ -105,16 +105,21 @@ test('a root that is a symlink switched by a deploy is followed to its new targe
     ['r1', 'one'],
     ['r2', 'two'],
   ] as const) {
-    mkdirSync(join(releases, name), { recursive: true });
+    mkdirSync(join(releases, name, 'sub'), { recursive: true });
     writeFileSync(join(releases, name, 'v.txt'), text);
     utimesSync(join(releases, name, 'v.txt'), PAST / 1000, PAST / 1000);
+    writeFileSync(join(releases, name, 'sub', 'v.txt'), text); // not settled: never cached, read from disk each time
   }
   const current = join(site.base, 'current');
   symlinkSync(join(releases, 'r1'), current);
   const h = serveStatic(current);
   assert.equal((await call(h, 'GET', '/v.txt')).body.toString(), 'one');
+  // Read twice: the second time on the event loop, with sub's real path remembered.
+  for (let i = 0; i < 2; i++) assert.equal((await call(h, 'GET', '/sub/v.txt')).body.toString(), 'one');
   // Switch atomically, as deploy tools do.
   symlinkSync(join(releases, 'r2'), current + '.new');
   renameSync(current + '.new', current);
   assert.equal((await call(h, 'GET', '/v.txt')).body.toString(), 'two');
+  // The root was found moved: what was remembered under the old one is not used.
+  assert.equal((await call(h, 'GET', '/sub/v.txt')).body.toString(), 'two');
 });
