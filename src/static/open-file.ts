@@ -46,6 +46,7 @@ export function fileOnLoop(fd: number, stats: PathStatter): OpenFile {
       }
     },
     stat: () => {
+      if (!open) return Promise.reject(new Error('stat() after close()'));
       try {
         return Promise.resolve(fstatSync(fd));
       } catch (err) {

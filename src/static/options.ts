@@ -79,13 +79,14 @@ export const PATH_MEMO_MAX_PATH_LENGTH = 256;
 export const SYNC_STAT_MAX_MS = 1;
 
 /**
- * Largest file read on the event loop (bytes) when it is not in memory yet
- * (cache on, stats fast): open, fstat, read and close without the thread
- * pool, as nginx does. Measured on 10,000 small files requested at random
- * with a cache smaller than the tree: the pool's round trips (realpath,
- * open, fstat, read, close, a stat per sidecar candidate, each two context
- * switches on one core) held weft to a tenth of nginx. 64 KiB reads from
- * the page cache in tens of microseconds; larger files go through the pool.
+ * Largest file answered at once when it is not in memory yet (cache on,
+ * stats fast): opened, read whole, closed and answered like a cache hit,
+ * synchronously, without the thread pool, as nginx does. Measured on 10,000
+ * small files requested at random with a cache smaller than the tree: the
+ * pool's round trips (realpath, open, fstat, read, close, a stat per sidecar
+ * candidate, each two context switches on one core) held weft to a tenth of
+ * nginx. A larger file is opened on the event loop too, but answered the
+ * usual way (serveOpened), its reads at most SYNC_READ_CALL_MAX_BYTES each.
  */
 export const SYNC_READ_MAX_BYTES = 64 * 1024;
 

@@ -1,7 +1,7 @@
 /**
  * Stats of paths on the hot path (checking a cached file, or the file a
  * known sidecar stands for, looking for sidecars), and the reads of small
- * files (locate.ts readSmallFileNow): on the event loop while such calls are fast,
+ * files (locate.ts openFileNow, open-file.ts): on the event loop while such calls are fast,
  * through the thread pool for good once they prove slow (SYNC_STAT_MAX_MS
  * says why, SYNC_STAT_SLOW_LIMIT when).
  */

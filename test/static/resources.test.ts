@@ -129,7 +129,7 @@ describe('file descriptors', { skip: !HAS_PROC && 'needs /proc/self/fd' }, () =>
     const start = openFdCount();
     for (const cache of [true, false]) {
       await assert.rejects(call(serveStatic(site.root, { cache }), 'GET', '/pipe.txt'), { status: 404 });
-      // Once the root is resolved, a small file is read on the event loop (readSmallFileNow): that open must not block either.
+      // Once the root is resolved, a file is opened on the event loop (openFileNow): that open must not block either.
       const warm = serveStatic(site.root, { cache });
       assert.equal((await call(warm, 'GET', '/fifty.txt')).code, 200);
       await assert.rejects(call(warm, 'GET', '/pipe.txt'), { status: 404 });
