@@ -404,6 +404,8 @@ function nextChunk(body: BodyReader, out: BufWriter): Promise<Buffer> {
 async function writeHeadAndBody(out: BufWriter, res: HTTPRes, body: BodyReader, opts: WriteOptions): Promise<WriteResult> {
   const code = res.code;
   const length = body.bytes !== undefined ? body.bytes.length : body.length;
+  // Infinity, NaN or 1.5 would make a Content-Length that means nothing (or never ends being written).
+  if (!Number.isSafeInteger(length)) throw new ResponseError(`invalid body length ${length}`, true);
 
   if (hasNoBody(code, opts.method)) {
     const close = pushHeadStart(out, res, opts);

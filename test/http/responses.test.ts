@@ -113,6 +113,17 @@ test('a body shorter than its declared length aborts the connection', () =>
     if (all.length > 0) assert.throws(() => parseResponses(all), /shorter than Content-Length/);
   }));
 
+test('a body length that is not an integer is refused with a 500, never written (Infinity once hung the writer)', async () => {
+  for (const length of [Infinity, NaN, 1.5, 2 ** 60]) {
+    await with1(() => ({ code: 200, body: { length, read: async () => Buffer.alloc(0) } }), async (port) => {
+      for (const method of ['GET', 'HEAD']) {
+        const [r] = parseResponses(await exchange(port, req(method)), [method]);
+        assert.equal(r!.status, 500, `${method} with length ${length}`);
+      }
+    });
+  }
+});
+
 test('a streaming body whose first read fails becomes a 500', () =>
   with1(() => ({ code: 200, body: bodyFromGenerator((async function* () { throw new Error('nope'); })()) }), async (port) => {
     const [r] = parseResponses(await exchange(port, req('GET')));
