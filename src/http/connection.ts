@@ -546,7 +546,7 @@ function handlerFailed(x: Exchange, err: unknown): Outcome | Promise<Outcome> {
   const { ctx, state } = session;
   const req = x.head.req;
   const fault = clientFault(err, body);
-  if (state.conn.closed || (fault instanceof Error && !(fault instanceof HTTPError))) return 'close';
+  if (!state.conn.writable || (fault instanceof Error && !(fault instanceof HTTPError))) return 'close';
   if (fault === null) ctx.onError(err, req);
   const close = x.head.close || (fault instanceof HTTPError && fault.close === true);
   return respond(x, errorResponse(ctx, fault ?? err, req), close);
