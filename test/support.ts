@@ -25,6 +25,17 @@ export function readToEnd(s: net.Socket): Promise<Buffer> {
   });
 }
 
+/**
+ * What `s` received until it closed, however it closed: for an attacker that
+ * keeps writing after the server closes, whose kernel then sees a reset.
+ */
+export function readUntilClosed(s: net.Socket): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  s.on('data', (d: Buffer) => parts.push(d));
+  s.on('error', () => {});
+  return new Promise((resolve) => s.on('close', () => resolve(Buffer.concat(parts))));
+}
+
 /** Resolves once `s` has received at least `n` bytes (or closed); returns them. */
 export function readBytes(s: net.Socket, n: number): Promise<Buffer> {
   const parts: Buffer[] = [];
