@@ -96,12 +96,11 @@ function statusLine(code: number): Buffer {
   let line = statusLines[code];
   if (line === undefined) {
     line = Buffer.from(`HTTP/1.1 ${code} ${STATUS_TEXT[code] ?? 'Unknown'}\r\n`, 'latin1');
-    if (code < 1000) statusLines[code] = line;
+    statusLines[code] = line;
   }
   return line;
 }
 
-const CRLF = Buffer.from('\r\n');
 const CONTENT_LENGTH = Buffer.from('Content-Length: ');
 const CHUNKED = Buffer.from('Transfer-Encoding: chunked\r\n');
 const CONNECTION_CLOSE = Buffer.from('Connection: close\r\n');
@@ -129,7 +128,7 @@ function usualStart(code: number, server: string | null): Buffer {
     const parts = [statusLine(code), date];
     if (server !== null) parts.push(serverField(server));
     start = Buffer.concat(parts);
-    if (code < 1000) usualStarts.byCode[code] = start;
+    usualStarts.byCode[code] = start;
   }
   return start;
 }
@@ -483,12 +482,12 @@ async function writeHeadAndBody(out: BufWriter, res: HTTPRes, body: BodyReader, 
     out.pushLatin1(`${chunk.length.toString(16)}\r\n`);
     if (chunk.length <= COPY_THRESHOLD) {
       out.push(chunk);
-      out.push(CRLF);
+      out.pushCRLF();
       // Streamed data is sent as it is produced, not held for the next chunk.
       await out.flush();
     } else {
       await out.flushWith(chunk);
-      out.push(CRLF);
+      out.pushCRLF();
     }
   }
   out.pushLatin1('0\r\n\r\n');
